@@ -1,0 +1,35 @@
+"""Entry point of the ``suanli`` command.
+
+Each noun lives in its own module and is registered here. Heavy imports happen inside the
+commands, so ``suanli --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from suanli.cli import errors
+
+app = typer.Typer(
+    name="suanli",
+    help="suanli (算力): the control plane of an AI compute cloud.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # One line per noun. Modules only import typer and their own light dependencies at load time.
+    from suanli.cli import platform
+
+    app.command("up")(platform.up)
+    app.command("status")(platform.status)
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; user mistakes print a friendly message, never a traceback."""
+    errors.run(app)
