@@ -1,0 +1,135 @@
+"""``suanli``: the default, LLM-aware autoscaling policy.
+
+Why not KPA alone: an LLM replica takes tens of seconds to start (weights, CUDA graphs) and a request
+holds a sequence slot for seconds of decoding, so by the time a 60 s average has moved, the queue that
+ruins time to first token has already formed. This policy
+
+1. sizes for *offered* concurrency (running plus queued) with square-root staffing: ``L + beta*sqrt(L)``
+   sequence slots. The safety margin grows with the square root of the load, as in an M/M/c queue
+   in the Halfin-Whitt regime, so small deployments get proportionally more headroom and big ones
+   run hot, without a per-trace utilisation knob;
+2. looks one cold start ahead: the recent trend of concurrency is extrapolated over
+   ``cold_start_s`` so capacity ordered now is ready when the load arrives;
+3. sizes prefill separately from decode: prompt tokens per second against the replica's prefill rate
+   (long-prompt traffic is prefill bound long before its sequence slots fill);
+4. reacts to what users feel: requests queued while the observed time to first token approaches the
+   SLO add replicas for the queue at once;
+5. scales down slowly (the highest count wanted over ``scale_down_window_s``, which grows with the
+   cold start, because a replica removed and needed again costs a cold start), and to zero only after
+   ``idle_grace_s`` without traffic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from suanli.core.errors import InvalidInput
+from suanli.serving.autoscaling import window as win
+from suanli.serving.autoscaling.types import MetricsSample, PolicyMemory, Recommendation, ScalingState
+
+
+@dataclass(frozen=True)
+class LlmPolicyConfig:
+    """The replica's capacity and the service objective; the rest have defaults meant to be left alone.
+
+    ``slots_per_replica`` is the replica's max concurrent sequences; ``prefill_tokens_per_s`` its
+    prompt-processing rate (0 disables the prefill term).
+    """
+
+    slots_per_replica: int
+    prefill_tokens_per_s: float = 0.0
+    cold_start_s: float = 30.0
+    slo_ttft_s: float = 2.0
+    beta: float = 1.5
+    short_window_s: float = 10.0
+    stable_window_s: float = 60.0
+    trend_window_s: float = 60.0
+    prefill_utilisation: float = 0.6
+    scale_down_window_s: float | None = None
+    idle_grace_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.slots_per_replica < 1:
+            raise InvalidInput("slots_per_replica must be at least 1", {"slots": self.slots_per_replica})
+        if self.cold_start_s < 0 or self.slo_ttft_s <= 0 or self.beta < 0:
+            raise InvalidInput("cold_start_s >= 0, slo_ttft_s > 0 and beta >= 0 are required")
+        if not 0 < self.prefill_utilisation <= 1:
+            raise InvalidInput("prefill_utilisation must be in (0, 1]")
+
+    @property
+    def down_window_s(self) -> float:
+        """How long a higher count is remembered before scaling down: at least two minutes, and four
+        cold starts, so that a dip shorter than the cost of coming back does not release replicas."""
+        if self.scale_down_window_s is not None:
+            return self.scale_down_window_s
+        return max(120.0, 4.0 * self.cold_start_s)
+
+
+def staffed_replicas(load: float, slots: int, beta: float) -> int:
+    """Replicas for ``load`` concurrent sequences with square-root staffing headroom."""
+    if load <= 0.0:
+        return 0
+    return math.ceil((load + beta * math.sqrt(load)) / slots)
+
+
+@dataclass(frozen=True)
+class LlmPolicy:
+    """The LLM-aware default policy (see the module docstring)."""
+
+    config: LlmPolicyConfig
+    name: str = "suanli"
+
+    def recommend(
+        self, state: ScalingState, window: Sequence[MetricsSample], now: float
+    ) -> Recommendation:
+        """Desired replicas: the most any of the signals asks for, released slowly."""
+        cfg = self.config
+        short = win.mean(window, now, cfg.short_window_s, win.concurrency)
+        stable = win.mean(window, now, cfg.stable_window_s, win.concurrency)
+        trend = win.slope(window, now, cfg.trend_window_s, win.concurrency)
+        # Extrapolate only upward: falling load is handled by the slow scale-down, and a falling trend
+        # extrapolated would release replicas right before a rebound.
+        ahead = short + max(0.0, trend) * cfg.cold_start_s
+        load = max(short, stable, ahead)
+        desired = staffed_replicas(load, cfg.slots_per_replica, cfg.beta)
+        reason = f"concurrency {load:.1f} (short {short:.1f}, stable {stable:.1f}, ahead {ahead:.1f})"
+
+        if cfg.prefill_tokens_per_s > 0:
+            prompt_rate = win.mean(window, now, cfg.short_window_s, lambda s: s.prompt_token_rate)
+            prefill = math.ceil(prompt_rate / (cfg.prefill_tokens_per_s * cfg.prefill_utilisation))
+            if prefill > desired:
+                desired, reason = prefill, f"prefill {prompt_rate:.0f} tokens/s"
+
+        latest = window[-1] if window else None
+        if (
+            latest is not None
+            and latest.queue_depth > 0
+            and latest.ttft_p90_s is not None
+            and latest.ttft_p90_s > 0.5 * cfg.slo_ttft_s
+        ):
+            # Users are already waiting: order capacity for the queue now, on top of the current count.
+            extra = math.ceil(latest.queue_depth / cfg.slots_per_replica)
+            if state.replicas + extra > desired:
+                desired = state.replicas + extra
+                reason = f"queue {latest.queue_depth} with ttft p90 {latest.ttft_p90_s:.2f}s"
+
+        memory = state.memory
+        last_active = win.last_active(win.recent(window, now, cfg.stable_window_s), memory.last_active_at)
+        keep_from = now - cfg.down_window_s
+        history = (*(p for p in memory.recent_desired if p[0] > keep_from), (now, desired))
+        held = max(n for _, n in history)
+        if held > desired:
+            desired, reason = held, f"{reason}; holding {held} for scale-down window"
+
+        if desired == 0:
+            idle_for = math.inf if last_active is None else now - last_active
+            if idle_for < cfg.idle_grace_s and state.replicas > 0:
+                desired, reason = 1, "idle: within grace period"
+            else:
+                reason = "idle: scale to zero"
+        elif state.replicas == 0:
+            reason = f"scale from zero; {reason}"
+
+        return Recommendation(desired, reason, PolicyMemory(None, 0, last_active, history))
