@@ -21,10 +21,15 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per noun. Modules only import typer and their own light dependencies at load time.
-    from suanli.cli import platform
+    from suanli.cli import audit, key, platform, quota, tenant, user
 
     app.command("up")(platform.up)
     app.command("status")(platform.status)
+    app.add_typer(tenant.app, name="tenant")
+    app.add_typer(user.app, name="user")
+    app.add_typer(key.app, name="key")
+    app.add_typer(quota.app, name="quota")
+    app.command("audit")(audit.audit)
 
 
 _register()

@@ -1,0 +1,45 @@
+"""The ASGI application: routers, error mapping, middleware and the console."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+import suanli
+from suanli.api import errors
+from suanli.api.middleware import Observe
+from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
+from suanli.controllers.runner import ControllerRunner
+from suanli.settings import MAX_BODY_BYTES
+from suanli.state.db import Database
+
+
+def create_app(db: Database, runner: ControllerRunner | None = None, console: bool = True) -> FastAPI:
+    """The whole HTTP surface of a suanli server on ``db``; ``runner`` drives its controllers."""
+    app = FastAPI(
+        title="suanli",
+        version=suanli.__version__,
+        description="Control plane of an AI compute cloud. Authenticate with `Authorization: Bearer sl-...`.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.db = db
+    app.state.runner = runner
+    app.state.poke_controllers = runner.poke if runner else (lambda: None)
+    errors.install(app)
+    for module in (health, meta, tenants, users, keys, quotas, audit):
+        app.include_router(module.router)
+    if console:
+        static = resources.files("suanli.console") / "static"
+        app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+        @app.get("/", include_in_schema=False)
+        def index() -> FileResponse:
+            return FileResponse(str(static / "index.html"))
+
+    app.add_middleware(Observe, db=db, max_body=MAX_BODY_BYTES)
+    return app

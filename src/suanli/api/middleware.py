@@ -1,0 +1,100 @@
+"""ASGI middleware: request ids, body size limit, metrics and the audit trail of mutating calls."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import anyio
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from suanli.api.errors import error_response
+from suanli.core.ids import new_id
+from suanli.state.db import Database
+from suanli.tenancy import audit
+
+log = logging.getLogger("suanli.api")
+
+REQUESTS = Counter("suanli_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("suanli_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Observe:
+    """Gives every request an ``X-Request-Id``, enforces the body limit, counts it, and audits writes."""
+
+    def __init__(self, app: ASGIApp, db: Database, max_body: int) -> None:
+        self.app = app
+        self.db = db
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id("req")
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+        received = 0
+
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._too_large(scope, receive, send, request_id)
+            return
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            status = 413
+            await self._too_large(scope, receive, send, request_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            if scope["method"] in MUTATING and scope["path"].startswith("/api/"):
+                await anyio.to_thread.run_sync(self._audit, scope, status, request_id)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        response = error_response(
+            413, "payload_too_large", f"request body is larger than the limit of {self.max_body} bytes"
+        )
+        response.headers["x-request-id"] = request_id
+        await response(scope, receive, send)
+
+    def _audit(self, scope: Scope, status: int, request_id: str) -> None:
+        state: dict[str, Any] = scope.get("state", {})
+        route = scope.get("route")
+        action = getattr(route, "name", None) or f"{scope['method']} {scope['path']}"
+        try:
+            with self.db.session() as s:
+                audit.record(
+                    s, principal=state.get("principal"), action=action, target=scope["path"],
+                    status_code=status, request_id=request_id, details={"method": scope["method"]},
+                )
+        except Exception:  # an audit failure must not turn a user's success into an error
+            log.exception("could not write audit event for %s", request_id)

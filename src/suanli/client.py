@@ -1,0 +1,173 @@
+"""The Python SDK: ``suanli.Client(url, token)`` over httpx. The CLI talks to servers only through it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from suanli.core import errors
+
+_BY_STATUS: dict[int, type[errors.SuanliError]] = {
+    400: errors.InvalidInput, 401: errors.Unauthenticated, 403: errors.Forbidden, 404: errors.NotFound,
+    409: errors.Conflict, 413: errors.PayloadTooLarge, 422: errors.InvalidInput, 429: errors.QuotaExceeded,
+    503: errors.Unavailable,
+}
+
+
+class Client:
+    """A suanli server, seen through its REST API.
+
+    ``transport`` is the test seam (``httpx.MockTransport`` or an ASGI transport); creates send an
+    ``Idempotency-Key`` so that the built-in retry never creates twice.
+    """
+
+    def __init__(
+        self, url: str, token: str | None = None, *, timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None, retries: int = 2,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # transport ---------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                idempotent: bool = False) -> Any:
+        """Send one request; answer the decoded JSON body, or raise the matching :class:`SuanliError`."""
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
+        safe = method in ("GET", "PUT", "DELETE") or idempotent
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, json=json, params=params, headers=headers)
+                break
+            except httpx.TransportError as exc:
+                if safe and attempt < self.retries:
+                    attempt += 1
+                    continue
+                raise errors.Unavailable(
+                    f"cannot reach suanli at {self.url} ({exc.__class__.__name__}); "
+                    "start it with `suanli up` or set SUANLI_URL"
+                ) from None
+        if response.status_code >= 400:
+            raise _error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def paginate(self, path: str, params: dict[str, Any] | None = None, limit: int | None = None) -> Iterator[Any]:
+        """Every item of a paginated list, following ``next_cursor``, up to ``limit`` items."""
+        params = dict(params or {})
+        seen = 0
+        while True:
+            page = self.request("GET", path, params=params)
+            for item in page["items"]:
+                if limit is not None and seen >= limit:
+                    return
+                seen += 1
+                yield item
+            if not page.get("next_cursor"):
+                return
+            params["cursor"] = page["next_cursor"]
+
+    # platform ----------------------------------------------------------------------------------
+
+    def ready(self) -> dict[str, Any]:
+        """The server's readiness report (``/readyz``), whether it is ready or not."""
+        try:
+            result: dict[str, Any] = self._http.get("/readyz").json()
+        except httpx.TransportError:
+            raise errors.Unavailable(
+                f"cannot reach suanli at {self.url}; start it with `suanli up` or set SUANLI_URL"
+            ) from None
+        return result
+
+    def me(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/api/v1/me")
+        return result
+
+    def accelerator_kinds(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", "/api/v1/accelerator-kinds")
+        return result
+
+    # tenants, users, keys, quotas, audit -------------------------------------------------------
+
+    def create_tenant(self, name: str, *, display_name: str = "", industry: str = "other",
+                      storage_quota_bytes: int = 0) -> dict[str, Any]:
+        body = {"name": name, "display_name": display_name, "industry": industry,
+                "storage_quota_bytes": storage_quota_bytes}
+        result: dict[str, Any] = self.request("POST", "/api/v1/tenants", json=body, idempotent=True)
+        return result
+
+    def tenants(self) -> list[dict[str, Any]]:
+        return list(self.paginate("/api/v1/tenants"))
+
+    def tenant(self, tenant: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}")
+        return result
+
+    def update_tenant(self, tenant: str, **changes: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("PATCH", f"/api/v1/tenants/{tenant}", json=changes)
+        return result
+
+    def create_user(self, tenant: str, name: str, *, role: str = "member", email: str | None = None) -> dict[str, Any]:
+        body = {"name": name, "role": role, "email": email}
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/users", json=body, idempotent=True)
+        return result
+
+    def users(self, tenant: str) -> list[dict[str, Any]]:
+        return list(self.paginate(f"/api/v1/tenants/{tenant}/users"))
+
+    def update_user(self, tenant: str, user: str, **changes: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("PATCH", f"/api/v1/tenants/{tenant}/users/{user}", json=changes)
+        return result
+
+    def create_key(self, tenant: str, *, user: str | None = None, name: str = "",
+                   expires_at: datetime | None = None) -> dict[str, Any]:
+        body = {"user": user, "name": name, "expires_at": expires_at.isoformat() if expires_at else None}
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/keys", json=body, idempotent=True)
+        return result
+
+    def keys(self, tenant: str) -> list[dict[str, Any]]:
+        return list(self.paginate(f"/api/v1/tenants/{tenant}/keys"))
+
+    def revoke_key(self, tenant: str, key_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/keys/{key_id}")
+        return result
+
+    def quotas(self, tenant: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/quotas")
+        return result
+
+    def set_quota(self, tenant: str, kind: str, *, nominal: int, borrowing_limit: int = 0) -> dict[str, Any]:
+        body = {"nominal": nominal, "borrowing_limit": borrowing_limit}
+        result: dict[str, Any] = self.request("PUT", f"/api/v1/tenants/{tenant}/quotas/{kind}", json=body)
+        return result
+
+    def audit(self, *, tenant: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        params = {"tenant": tenant} if tenant else {}
+        return list(self.paginate("/api/v1/audit", params=params, limit=limit))
+
+
+def _error(response: httpx.Response) -> errors.SuanliError:
+    try:
+        body = response.json()["error"]
+        message, details = str(body["message"]), body.get("details")
+    except (ValueError, KeyError, TypeError):
+        message, details = f"HTTP {response.status_code}: {response.text[:200]}", None
+    cls = _BY_STATUS.get(response.status_code, errors.SuanliError)
+    return cls(message, details)

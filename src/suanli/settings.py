@@ -1,0 +1,48 @@
+"""Where a suanli server keeps its state, read once from the environment and the command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PORT = 8642
+DEFAULT_HOST = "127.0.0.1"
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest JSON request body the API accepts (1 MiB); larger bodies answer 413."""
+
+
+def default_home() -> Path:
+    """``$SUANLI_HOME`` or ``~/.suanli``."""
+    return Path(os.environ.get("SUANLI_HOME") or Path.home() / ".suanli").expanduser()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The settings of one server process."""
+
+    home: Path
+    database_url: str
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    controllers: bool = True
+    console: bool = True
+    controller_interval_s: float = 1.0
+
+    @classmethod
+    def from_env(cls, home: Path | None = None, **overrides: object) -> Settings:
+        """Settings for ``home`` (default :func:`default_home`), the database from ``SUANLI_DATABASE_URL``.
+
+        Without ``SUANLI_DATABASE_URL`` the embedded default is a SQLite file in the home.
+        """
+        home = (home or default_home()).expanduser().resolve()
+        url = os.environ.get("SUANLI_DATABASE_URL") or f"sqlite:///{home / 'suanli.db'}"
+        return cls(home=home, database_url=url, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def admin_key_path(self) -> Path:
+        return self.home / "admin.key"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.home / "objects"

@@ -1,0 +1,1 @@
+"""Tenants, users, API keys, roles, quotas and the audit log."""
