@@ -109,10 +109,12 @@ class LlmPolicy:
             and latest.ttft_p90_s is not None
             and latest.ttft_p90_s > 0.5 * cfg.slo_ttft_s
         ):
-            # Users are already waiting: order capacity for the queue now, on top of the current count.
-            extra = math.ceil(latest.queue_depth / cfg.slots_per_replica)
-            if state.replicas + extra > desired:
-                desired = state.replicas + extra
+            # Users are already waiting: capacity for the queue on top of the replicas serving now.
+            # Counting from ``ready`` (not from replicas still starting) keeps a queue that outlives
+            # one tick from ordering the same replicas again on every tick.
+            wanted = state.ready + math.ceil(latest.queue_depth / cfg.slots_per_replica)
+            if wanted > desired:
+                desired = wanted
                 reason = f"queue {latest.queue_depth} with ttft p90 {latest.ttft_p90_s:.2f}s"
 
         memory = state.memory
