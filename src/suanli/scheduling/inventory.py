@@ -1,0 +1,87 @@
+"""Free devices during one pass: which devices on which node are idle, indexed for fast best fit.
+
+A pass asks "is there a node of kind K with at least c idle devices?" thousands of times, so nodes are kept
+in buckets by their number of idle devices; with eight devices a node, a best-fit lookup visits at most
+eight buckets instead of every node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from suanli.core.errors import InvalidInput
+from suanli.scheduling.model import Cluster, Node, Placement, RunningJob
+
+
+class FreeDevices:
+    """Idle device indices per node, bucketed by idle count per kind. Mutated as a pass admits jobs."""
+
+    def __init__(self, cluster: Cluster, running: Iterable[RunningJob]) -> None:
+        self.nodes: list[Node] = list(cluster.nodes)
+        self.index: dict[str, int] = {n.name: i for i, n in enumerate(self.nodes)}
+        self.free: list[list[int]] = [list(range(n.devices)) for n in self.nodes]
+        for r in running:
+            for name, devs in r.placement.devices:
+                i = self.index.get(name)
+                if i is None:
+                    raise InvalidInput(f"running job {r.job.id!r} holds devices on unknown node {name!r}")
+                row = self.free[i]
+                for d in devs:
+                    try:
+                        row.remove(d)
+                    except ValueError:
+                        raise InvalidInput(
+                            f"device {name}/{d} is held twice or does not exist (job {r.job.id!r})"
+                        ) from None
+        self.node_size: dict[str, int] = {}
+        for n in self.nodes:
+            self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
+        self.buckets: dict[str, list[set[int]]] = {k: [set() for _ in range(s + 1)]
+                                                    for k, s in self.node_size.items()}
+        self.total: dict[str, int] = dict.fromkeys(self.node_size, 0)
+        self.whole: dict[str, set[int]] = {k: set() for k in self.node_size}
+        for i, n in enumerate(self.nodes):
+            c = len(self.free[i])
+            self.buckets[n.kind][c].add(i)
+            self.total[n.kind] += c
+            if c == n.devices and c > 0:
+                self.whole[n.kind].add(i)
+
+    def kinds(self) -> list[str]:
+        """The accelerator kinds present, in a stable order."""
+        return sorted(self.node_size)
+
+    def _move(self, i: int, before: int) -> None:
+        n = self.nodes[i]
+        after = len(self.free[i])
+        b = self.buckets[n.kind]
+        b[before].discard(i)
+        b[after].add(i)
+        self.total[n.kind] += after - before
+        if after == n.devices and after > 0:
+            self.whole[n.kind].add(i)
+        else:
+            self.whole[n.kind].discard(i)
+
+    def take(self, placement: Placement) -> None:
+        """Mark the devices of ``placement`` busy."""
+        for name, devs in placement.devices:
+            i = self.index[name]
+            before = len(self.free[i])
+            row = self.free[i]
+            for d in devs:
+                row.remove(d)
+            self._move(i, before)
+
+    def give_back(self, placement: Placement) -> None:
+        """Mark the devices of ``placement`` idle again (a victim chosen within this pass)."""
+        for name, devs in placement.devices:
+            i = self.index[name]
+            before = len(self.free[i])
+            self.free[i].extend(devs)
+            self.free[i].sort()
+            self._move(i, before)
+
+    def pick(self, i: int, count: int) -> tuple[str, tuple[int, ...]]:
+        """The lowest ``count`` idle devices of node ``i`` (not yet taken)."""
+        return self.nodes[i].name, tuple(self.free[i][:count])

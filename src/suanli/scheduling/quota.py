@@ -1,0 +1,71 @@
+"""Tenant quota accounting with Kueue's borrowing semantics.
+
+Each tenant has a guarantee (``nominal``) per kind and may borrow idle devices up to its borrowing limit.
+A device beyond the guarantee is *borrowed*: it can be reclaimed by preemption when a tenant that is
+under its own guarantee needs it. Devices of a job being preempted still count until the job is gone, so
+a pass never hands out the same capacity twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from suanli.scheduling.model import RunningJob, TenantQuota
+
+
+class Usage:
+    """Devices held per (tenant, kind) during a pass; mutated as the pass admits or reserves."""
+
+    def __init__(self, quotas: Mapping[str, TenantQuota], running: Iterable[RunningJob]) -> None:
+        self.quotas = quotas
+        self.enabled = bool(quotas)
+        self.used: dict[tuple[str, str], int] = {}
+        self.total: dict[str, int] = {}
+        for r in running:
+            self.add(r.job.tenant, r.placement.kind, r.placement.count)
+
+    def add(self, tenant: str, kind: str, count: int) -> None:
+        """Charge ``count`` devices of ``kind`` to ``tenant`` (negative to refund)."""
+        key = (tenant, kind)
+        self.used[key] = self.used.get(key, 0) + count
+        self.total[tenant] = self.total.get(tenant, 0) + count
+
+    def of(self, tenant: str, kind: str) -> int:
+        """Devices of ``kind`` that ``tenant`` holds."""
+        return self.used.get((tenant, kind), 0)
+
+    def nominal(self, tenant: str, kind: str) -> int:
+        """The tenant's guarantee for ``kind`` (zero for a tenant without a quota)."""
+        q = self.quotas.get(tenant)
+        return q.nominal.get(kind, 0) if q else 0
+
+    def limit(self, tenant: str, kind: str) -> int | None:
+        """The most devices of ``kind`` the tenant may hold; None without a limit."""
+        if not self.enabled:
+            return None
+        q = self.quotas.get(tenant)
+        return q.limit(kind) if q else None
+
+    def exceeds(self, tenant: str, kind: str, count: int) -> str | None:
+        """The reason ``count`` more devices would break the tenant's limit, or None if they fit."""
+        lim = self.limit(tenant, kind)
+        if lim is None:
+            return None
+        used = self.of(tenant, kind)
+        if used + count > lim:
+            return f"tenant quota for {kind} exhausted: {used}/{lim} in use, job needs {count}"
+        return None
+
+    def within_nominal(self, tenant: str, kind: str, count: int) -> bool:
+        """Whether ``count`` more devices stay within the tenant's guarantee."""
+        return self.enabled and self.of(tenant, kind) + count <= self.nominal(tenant, kind)
+
+    def borrowing(self, tenant: str, kind: str) -> bool:
+        """Whether the tenant holds more ``kind`` devices than its guarantee."""
+        return self.enabled and self.of(tenant, kind) > self.nominal(tenant, kind)
+
+    def share(self, tenant: str) -> float:
+        """Devices held divided by fair-share weight: the lower, the more the tenant is owed."""
+        q = self.quotas.get(tenant)
+        w = q.weight if q and q.weight > 0 else 1.0
+        return self.total.get(tenant, 0) / w

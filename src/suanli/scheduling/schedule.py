@@ -1,0 +1,237 @@
+"""One scheduling pass: snapshot in, decisions out. Pure and deterministic.
+
+The pass walks the waiting jobs in the policy's order. With quotas it walks twice, Kueue style: first only
+admissions within a tenant's guarantee (which may reclaim borrowed devices), then borrowing ones, so that
+a tenant under its guarantee is never beaten to its own share by a borrower. A job is admitted whole or
+not at all; when it does not fit, the pass tries quota reclaim, then policy preemption, then a
+reservation, and otherwise records why it waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from suanli.scheduling.backfill import Reservation, reserve
+from suanli.scheduling.explain import Explainer
+from suanli.scheduling.inventory import FreeDevices
+from suanli.scheduling.kinds import KindChooser
+from suanli.scheduling.model import (
+    Admit,
+    Decisions,
+    Job,
+    Pending,
+    Placement,
+    Preempt,
+    RunningJob,
+    Snapshot,
+)
+from suanli.scheduling.placement import gang_shape, place
+from suanli.scheduling.policies import Policy, Rank, RankContext
+from suanli.scheduling.preemption import choose_victims
+from suanli.scheduling.quota import Usage
+
+
+@dataclass(slots=True)
+class _Pass:
+    snapshot: Snapshot
+    policy: Policy
+    now: float
+    free: FreeDevices
+    usage: Usage
+    kinds: KindChooser
+    ctx: RankContext
+    explain: bool
+    admitted: list[Admit] = field(default_factory=list)
+    started: list[RunningJob] = field(default_factory=list)
+    preempted: list[Preempt] = field(default_factory=list)
+    victims: set[str] = field(default_factory=set)
+    reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    reservation: Reservation | None = None
+    reserve_tried: bool = False
+    # Shapes (kind, nodes, devices per node) that failed to place: free devices only shrink within a
+    # pass, so a shape that failed once fails again and the check is skipped (the 10,000-job fast path).
+    failed: set[tuple[str, int, int, bool]] = field(default_factory=set)
+    victim_pool: list[tuple[Rank, RunningJob]] = field(default_factory=list)
+
+
+def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = True) -> Decisions:
+    """Decide which pending jobs start where, which running jobs are preempted, and why the rest wait.
+
+    With ``explain=False`` (the simulator), the pass stops as soon as nothing more can start and leaves
+    the jobs it did not look at out of ``Decisions.pending``.
+    """
+    usage = Usage(snapshot.quotas, snapshot.running)
+    ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
+    p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
+              KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
+    ranked = sorted(snapshot.pending, key=lambda j: (policy.rank(j, j.attained_service, ctx), j.id))
+    if policy.preemptive:
+        p.victim_pool = _victim_pool(p)
+    if usage.enabled:
+        waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)]
+    else:
+        waiting = ranked
+    for job in waiting:
+        if _try(p, job, guaranteed_only=False):
+            continue
+        if not explain and not policy.preemptive and not usage.enabled and not any(p.free.total.values()):
+            break  # nothing is idle and nothing can be displaced: the rest must wait
+    admitted = {a.job_id for a in p.admitted}
+    explainer = Explainer(p.free, [*snapshot.running, *p.started], policy.grace_period_s, now) if explain else None
+    pending = []
+    for job in ranked:
+        if job.id in p.reasons and job.id not in admitted:
+            reason, start = p.reasons[job.id]
+            if explainer is not None and start is None:
+                start = explainer.estimate(job, p.kinds.candidates(job))
+            pending.append(Pending(job.id, reason, start))
+    return Decisions(tuple(p.admitted), tuple(p.preempted), tuple(pending))
+
+
+def _victim_pool(p: _Pass) -> list[tuple[Rank, RunningJob]]:
+    """Running jobs a policy may displace, least valuable first (worst rank, then newest start)."""
+    pool = []
+    for r in p.snapshot.running:
+        if r.preempted_at is not None or not r.job.checkpointable:
+            continue
+        if p.now - r.started_at < p.policy.min_run_time_s:
+            continue
+        pool.append((p.policy.rank(r.job, r.attained(p.now), p.ctx), r))
+    pool.sort(key=lambda x: (x[0], x[1].started_at, x[1].job.id), reverse=True)
+    return pool
+
+
+def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
+    """Admit ``job`` or make room for it; record why not. True when the job needs nothing more."""
+    tenant, demand = job.tenant, job.demand
+    quota_reason = None
+    shape_reason = None
+    for kind in p.kinds.candidates(job):
+        over = p.usage.exceeds(tenant, kind, demand.count)
+        if over:
+            quota_reason = quota_reason or over
+            continue
+        within = p.usage.within_nominal(tenant, kind, demand.count)
+        if guaranteed_only and not within:
+            continue
+        placement = _place(p, job, kind)
+        if placement is not None:
+            _admit(p, job, placement, borrowed=p.usage.enabled and not within)
+            return True
+        if within and _reclaim(p, job, kind):
+            return True
+        if p.policy.preemptive and not guaranteed_only and _preempt(p, job, kind):
+            return True
+        if shape_reason is None:
+            shape_reason = _why_not(p, job, kind) if p.explain else "no room"
+    if guaranteed_only:
+        return False
+    if not p.reserve_tried and shape_reason is not None and quota_reason is None:
+        _maybe_reserve(p, job)
+    if job.id not in p.reasons:
+        p.reasons[job.id] = (quota_reason or shape_reason or "no accelerator kind satisfies the demand", None)
+    return False
+
+
+def _place(p: _Pass, job: Job, kind: str) -> Placement | None:
+    nodes, per = gang_shape(job.demand, p.free.node_size.get(kind, 0))
+    res = p.reservation
+    exclude: frozenset[int] = frozenset()
+    if res is not None and res.kind == kind and not res.lets_in(p.now, job.time_limit_s):
+        exclude = res.nodes
+    key = (kind, nodes, per, bool(exclude))
+    if key in p.failed:
+        return None
+    placement = place(p.free, kind, job.demand, exclude)
+    if placement is None:
+        p.failed.add(key)
+    return placement
+
+
+def _admit(p: _Pass, job: Job, placement: Placement, *, borrowed: bool) -> None:
+    p.free.take(placement)
+    p.usage.add(job.tenant, placement.kind, placement.count)
+    p.admitted.append(Admit(job.id, placement, borrowed))
+    p.started.append(RunningJob(job, placement, p.now))
+    p.reasons.pop(job.id, None)
+
+
+def _stop(p: _Pass, job: Job, victims: list[RunningJob], why: str) -> None:
+    for v in victims:
+        p.victims.add(v.job.id)
+        p.preempted.append(Preempt(v.job.id, why, job.id, p.policy.grace_period_s))
+    # The room is promised to this job: charge it now so no later job in this pass counts on it.
+    p.usage.add(job.tenant, victims[0].placement.kind, job.demand.count)
+    p.reasons[job.id] = (f"waiting for {len(victims)} preempted job(s) to checkpoint",
+                         p.now + p.policy.grace_period_s)
+    p.failed.clear()
+
+
+def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
+    """Preempt borrowed work of other tenants so that a tenant under its guarantee gets its share."""
+    cands = [r for r in p.snapshot.running
+             if r.placement.kind == kind and r.job.tenant != job.tenant and r.preempted_at is None
+             and r.job.id not in p.victims and p.usage.borrowing(r.job.tenant, kind)]
+    # Lowest priority first, newest first: it has lost the least work since its last checkpoint.
+    cands.sort(key=lambda r: (r.job.priority, -r.started_at, r.job.id))
+    victims = choose_victims(p.free, kind, job.demand, cands)
+    if not victims:
+        return False
+    _stop(p, job, victims, f"reclaimed: tenant {job.tenant} is under its guarantee for {kind}")
+    return True
+
+
+def _preempt(p: _Pass, job: Job, kind: str) -> bool:
+    """Preempt running jobs the policy ranks far enough below ``job``."""
+    if not p.victim_pool:
+        return False
+    mine = p.policy.rank(job, job.attained_service, p.ctx)
+    if not p.policy.may_preempt(mine, p.victim_pool[0][0]):
+        return False  # the pool is sorted worst first: nobody else qualifies either
+    cands = []
+    for rank, r in p.victim_pool:
+        if not p.policy.may_preempt(mine, rank):
+            break
+        if r.job.id in p.victims or r.placement.kind != kind:
+            continue
+        # A borrower may not displace work that lies within another tenant's guarantee.
+        if p.usage.enabled and r.job.tenant != job.tenant and not p.usage.borrowing(r.job.tenant, kind):
+            continue
+        cands.append(r)
+    victims = choose_victims(p.free, kind, job.demand, cands)
+    if not victims:
+        return False
+    _stop(p, job, victims, f"preempted by {p.policy.name} policy for higher-ranked job {job.id}")
+    p.victim_pool = [(k, r) for k, r in p.victim_pool if r.job.id not in p.victims]
+    return True
+
+
+def _maybe_reserve(p: _Pass, job: Job) -> None:
+    after = p.policy.reserve_after_s
+    if after is None or p.now - job.waiting_since < after:
+        return
+    # EASY: one reservation per pass, for the first blocked job old enough to deserve one.
+    p.reserve_tried = True
+    for kind in p.kinds.candidates(job):
+        if p.usage.exceeds(job.tenant, kind, job.demand.count):
+            continue
+        held = list(p.snapshot.running) + p.started
+        res = reserve(p.free, job.id, kind, job.demand, held, p.now, p.policy.grace_period_s)
+        if res is not None:
+            p.reservation = res
+            p.failed.clear()
+            p.reasons[job.id] = (f"reserved {len(res.nodes)} node(s) of {kind}; waiting for them to drain",
+                                 res.start)
+            return
+
+
+def _why_not(p: _Pass, job: Job, kind: str) -> str:
+    nodes, per = gang_shape(job.demand, p.free.node_size.get(kind, 0))
+    res = p.reservation
+    if nodes == 0:
+        return f"no node of {kind} can hold {job.demand.count} devices on {job.demand.nodes} node(s)"
+    if res is not None and res.kind == kind and place(p.free, kind, job.demand) is not None:
+        return f"waiting behind reservation for job {res.job_id}"
+    if nodes == 1:
+        return f"no node with {per} idle {kind} (idle {kind}: {p.free.total[kind]})"
+    return f"no {nodes} idle whole nodes of {kind} (idle whole nodes: {len(p.free.whole[kind])})"
