@@ -1,0 +1,1 @@
+"""Training plane: jobs, checkpoints and the built-in tinygpt trainer."""
