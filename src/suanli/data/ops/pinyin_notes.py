@@ -1,0 +1,70 @@
+"""Removal of pinyin annotations that content farms insert after characters (``數(shù)``).
+
+An annotation is removed only when it is a reading of the character it follows (checked with
+pypinyin, heteronyms included), so ``(AI)``, ``(2023)`` or a genuine parenthesised ``(ān)`` after an
+unrelated character stay.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from suanli.data.ops.operator import TextOperator
+
+# A pinyin syllable with a tone mark (the damage writes tone marks, never tone numbers).
+_SYLLABLE = "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{1,6}"
+ANNOTATION = re.compile(rf"([\u3400-\u9fff])[(（]({_SYLLABLE})[)）]")
+
+
+@lru_cache(maxsize=65536)
+def readings(ch: str) -> frozenset[str]:
+    """Every tone-marked reading pypinyin knows for ``ch`` (empty when it knows none)."""
+    from pypinyin import Style, pinyin
+
+    found = pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore")
+    return frozenset(r for group in found for r in group)
+
+
+def default_reading(ch: str) -> str:
+    """The reading pypinyin gives ``ch`` on its own (what the damage inserts)."""
+    from pypinyin import Style, lazy_pinyin
+
+    got = lazy_pinyin(ch, style=Style.TONE, errors="ignore")
+    return got[0] if got else ""
+
+
+def _has_tone(syllable: str) -> bool:
+    return any(c in "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ" for c in syllable)
+
+
+def strip_annotations(text: str) -> tuple[str, int, int]:
+    """Remove verified annotations; return (text, removed, kept because unverified)."""
+    removed = 0
+    kept = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal removed, kept
+        ch, syllable = match.group(1), match.group(2)
+        if _has_tone(syllable) and syllable in readings(ch):
+            removed += 1
+            return ch
+        kept += 1
+        return match.group(0)
+
+    return ANNOTATION.sub(replace, text), removed, kept
+
+
+class StripPinyin(TextOperator):
+    """Remove ``字(zì)`` annotations whose syllable is a reading of the preceding character."""
+
+    name = "strip_pinyin"
+
+    def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
+        if "(" not in text and "（" not in text:
+            return text, {}
+        new, removed, kept = strip_annotations(text)
+        counters = {"annotations_removed": removed} if removed else {}
+        if kept:
+            counters["annotations_unverified"] = kept
+        return new, counters

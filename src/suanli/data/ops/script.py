@@ -1,0 +1,108 @@
+"""Traditional-to-Simplified repair, decided per document.
+
+Content farms run Simplified text through a one-to-one character table to look "different"; such text
+converts back cleanly. Genuinely Traditional documents (Taiwan, Hong Kong) are left alone unless the
+recipe asks (``mode: always``), because converting them is an editorial choice, not a repair.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from suanli.data.ops.operator import TextOperator
+
+
+@lru_cache(maxsize=4)
+def _converter(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Convert with OpenCC's ``t2s`` (characters and phrases)."""
+    return str(_converter("t2s").convert(text))
+
+
+# ``著`` is both a Traditional form of ``着`` and a Simplified character of its own (``著名``). OpenCC
+# keeps it; a one-to-one table wrote it for every ``着``, so mechanical text gets it back except in
+# the words where Simplified Chinese writes ``著``.
+_ZHU_WORDS = re.compile("著(?=[名作称述录书者])|(?<=[显卓土名原编巨论专昭])著")
+
+
+def _untable_zhu(text: str) -> str:
+    if "著" not in text:
+        return text
+    keep = {m.start() for m in _ZHU_WORDS.finditer(text)}
+    return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+# Characters that only Simplified Chinese writes: their presence next to many Traditional forms is the
+# fingerprint of a mechanical conversion that missed a few, or of a mixed document.
+def traditional_share(text: str) -> tuple[int, int]:
+    """Count (Han characters, characters that ``t2s`` would change)."""
+    han = [ch for ch in text if _is_han(ch)]
+    if not han:
+        return 0, 0
+    joined = "".join(han)
+    converted = to_simplified(joined)
+    changed = sum(1 for a, b in zip(joined, converted, strict=False) if a != b)
+    return len(han), changed
+
+
+class SimplifyScript(TextOperator):
+    """Convert Traditional-converted documents back to Simplified.
+
+    ``mode``: ``auto`` converts only documents that look like a mechanical Simplified-to-Traditional
+    conversion (content-farm damage: ``min_share`` of the Han characters change, and converting back
+    yields no phrase-level ambiguity the text would reveal); ``always`` converts every document;
+    ``never`` is a no-op (handy to switch a recipe step off).
+
+    Why ``auto`` can tell the two apart: a one-to-one table maps characters without looking at words, so
+    it writes Traditional forms that no Taiwanese or Hong Kong writer uses for that word (``發`` for
+    ``头发`` 's ``发``, ``後`` vs ``后``). Those mistakes are exactly the characters where a
+    Traditional-to-Simplified round trip through OpenCC's phrase tables disagrees with Taiwan usage
+    (``t2tw``); genuine Traditional text round-trips, mechanical text does not.
+    """
+
+    name = "simplify_script"
+
+    def __init__(self, field: str = "text", mode: str = "auto", min_share: float = 0.05,
+                 marker_share: float = 0.0) -> None:
+        super().__init__(field)
+        if mode not in ("auto", "always", "never"):
+            raise ValueError(f"mode must be auto, always or never, not {mode!r}")
+        self.mode = mode
+        self.min_share = min_share
+        self.marker_share = marker_share
+
+    def looks_mechanical(self, text: str) -> bool:
+        """Whether ``text`` reads like Simplified text pushed through a one-to-one table."""
+        han, changed = traditional_share(text)
+        if han == 0 or changed / han < self.min_share:
+            return False
+        simplified = to_simplified(text)
+        # Convert back with Taiwan's phrase-aware table: genuine Traditional text comes back (nearly)
+        # unchanged; a character-table conversion differs where words need another Traditional form.
+        standard = str(_converter("s2twp").convert(simplified))
+        hk = str(_converter("s2hk").convert(simplified))
+        diff_tw = sum(1 for a, b in zip(text, standard, strict=False) if a != b)
+        diff_hk = sum(1 for a, b in zip(text, hk, strict=False) if a != b)
+        return min(diff_tw, diff_hk) / han > self.marker_share
+
+    def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
+        if self.mode == "never":
+            return text, {}
+        if self.mode == "auto" and not self.looks_mechanical(text):
+            return text, {"left_traditional": 1} if traditional_share(text)[1] else {}
+        new = to_simplified(text)
+        if self.mode == "auto":
+            new = _untable_zhu(new)
+        changed = sum(1 for a, b in zip(text, new, strict=False) if a != b)
+        return new, {"converted_docs": 1, "chars_converted": changed}
