@@ -26,6 +26,7 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,  # operationIds read "tenants.create"
     )
     app.state.db = db
     app.state.runner = runner

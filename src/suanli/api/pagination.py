@@ -32,9 +32,12 @@ def decode(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        value = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("invalid cursor: pass next_cursor from the previous page unchanged") from None
+        value = ""
+    if not value or len(value) > 64 or not value.replace("_", "").isalnum():
+        raise InvalidInput("invalid cursor: pass next_cursor from the previous page unchanged")
+    return value
 
 
 def page(rows: Sequence[Row], limit: int, render: Callable[[Row], T], key: Callable[[Row], str]) -> Page[T]:

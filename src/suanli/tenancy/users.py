@@ -24,10 +24,10 @@ def _role(value: str) -> Role:
 
 
 def _check_grant(principal: Principal, tenant: Tenant, role: Role) -> None:
-    if role is Role.PLATFORM_ADMIN and tenant.name != "admin":
-        raise InvalidInput("platform-admin users belong to the 'admin' tenant")
     if not outranks_or_equals(principal.role, role):
         raise Forbidden(f"a {principal.role.value} cannot grant the role {role.value!r}")
+    if role is Role.PLATFORM_ADMIN and tenant.name != "admin":
+        raise InvalidInput("platform-admin users belong to the 'admin' tenant")
 
 
 def resolve(session: Session, principal: Principal, tenant: Tenant, ref: str) -> User:
@@ -47,12 +47,13 @@ def create(
     tenants.check_name(name, "user")
     granted = _role(role)
     _check_grant(principal, tenant, granted)
+    tenant_name = tenant.name  # a failed flush expires loaded rows: read what the message needs first
     user = User(id=new_id("usr"), tenant_id=tenant.id, name=name, role=granted.value, email=email)
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"user {name!r} already exists in tenant {tenant.name!r}") from None
+        raise Conflict(f"user {name!r} already exists in tenant {tenant_name!r}") from None
     return user
 
 
