@@ -73,27 +73,28 @@ def offers_in(
     """
     book = pool.price_book
     problems: list[str] = []
-    wanted: list[tuple[Sku, Decimal]] = []
+    # (sku, amount per hour, divisor): divided only inside the precise context, after multiplying.
+    wanted: list[tuple[Sku, Decimal, int]] = []
     if workload.cpu_cores:
-        wanted.append((Sku(Meter.CPU_CORE_HOUR), Decimal(workload.cpu_cores)))
+        wanted.append((Sku(Meter.CPU_CORE_HOUR), Decimal(workload.cpu_cores), 1))
     if workload.storage_gb:
-        wanted.append((Sku(Meter.STORAGE_GB_MONTH), workload.storage_gb / HOURS_PER_MONTH))
+        wanted.append((Sku(Meter.STORAGE_GB_MONTH), workload.storage_gb, HOURS_PER_MONTH))
     if workload.model:
         for meter, per_hour in (
             (Meter.MILLION_TOKENS_IN, workload.tokens_in_per_hour),
             (Meter.MILLION_TOKENS_OUT, workload.tokens_out_per_hour),
         ):
             if per_hour:
-                wanted.append((Sku(meter, workload.model), per_hour / 1_000_000))
+                wanted.append((Sku(meter, workload.model), per_hour, 1_000_000))
     offers: list[Offer] = []
     with decimal.localcontext(prec=60):
         fixed = Decimal(0)
-        for sku, amount in wanted:
+        for sku, amount, divisor in wanted:
             price = book.price_at(sku, now)
             if price is None:
                 problems.append(f"no price for {sku}")
             else:
-                fixed += price.unit_price * amount
+                fixed += price.unit_price * amount / divisor
         if problems:
             return [], problems
         token_prices = _token_prices(workload, pool, now)

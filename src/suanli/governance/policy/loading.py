@@ -249,7 +249,8 @@ def _time(value: Any) -> datetime:
 
 
 def _dotted(path: _Path) -> str:
-    out = ""
+    # A bare top-level list reads like the 'rules' list to authors, so name it the same way.
+    out = "rules" if path and isinstance(path[0], int) else ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out or "(document)"
