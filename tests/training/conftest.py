@@ -29,8 +29,8 @@ def write_corpus(path: Path, records: int = 60) -> Path:
     """A JSONL file of short English and Chinese sentences (about 4 KB)."""
     with path.open("w", encoding="utf-8") as f:
         for i in range(records):
-            f.write(json.dumps({"id": i, "text": f"{i}: {SENTENCES[i % len(SENTENCES)]}"}, ensure_ascii=False))
-            f.write("\n")
+            record = {"id": i, "text": f"{i}: {SENTENCES[i % len(SENTENCES)]}"}
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
 

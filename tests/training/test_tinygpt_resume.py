@@ -20,7 +20,8 @@ def test_killed_and_restarted_run_matches_an_uninterrupted_one(
 ) -> None:
     common = ["--data", str(corpus), "--steps", "20", "--checkpoint-every", "10", *tiny]
 
-    rc, straight, err = trainer([*common, "--out", str(tmp_path / "a"), "--checkpoint-dir", str(tmp_path / "ca")])
+    rc, straight, err = trainer([*common, "--out", str(tmp_path / "a"),
+                                 "--checkpoint-dir", str(tmp_path / "ca")])
     assert rc == 0, err
 
     # Killed (SIGKILL, no clean-up) after step 13: steps 11-13 are lost and must be redone identically.

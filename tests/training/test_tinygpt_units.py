@@ -19,7 +19,8 @@ BASE = ["--data", "d.jsonl", "--out", "o"]
 def test_environment_supplies_checkpoint_dir_restart_count_and_threads() -> None:
     cfg = parse_config(BASE, env={"SUANLI_CHECKPOINT_DIR": "/ck", "SUANLI_RESTART_COUNT": "3",
                                   "OMP_NUM_THREADS": "4", "SUANLI_DATASET_VERSION": "v9"})
-    assert (str(cfg.checkpoint_dir), cfg.restart_count, cfg.threads, cfg.dataset_version) == ("/ck", 3, 4, "v9")
+    got = (str(cfg.checkpoint_dir), cfg.restart_count, cfg.threads, cfg.dataset_version)
+    assert got == ("/ck", 3, 4, "v9")
     # Flags win over the environment; with neither, one thread and no checkpoints.
     cfg = parse_config([*BASE, "--checkpoint-dir", "/x", "--threads", "2"],
                        env={"SUANLI_CHECKPOINT_DIR": "/ck", "OMP_NUM_THREADS": "4"})
