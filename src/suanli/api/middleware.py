@@ -24,10 +24,6 @@ LATENCY = Histogram("suanli_http_request_seconds", "HTTP request latency", ["met
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class Observe:
     """Gives every request an ``X-Request-Id``, enforces the body limit, counts it, and audits writes."""
 
@@ -51,17 +47,29 @@ class Observe:
             await self._too_large(scope, receive, send, request_id)
             return
 
+        too_large = False
+
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit, tell the app the client went away (so no handler runs on a cut body);
+            # whatever it answers is replaced by a 413 below.
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _TooLarge()
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal status
+            if too_large:
+                if message["type"] == "http.response.start":
+                    status = 413
+                    await self._too_large(scope, receive, send, request_id)
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
@@ -69,9 +77,6 @@ class Observe:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            status = 413
-            await self._too_large(scope, receive, send, request_id)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(scope["method"], route, str(status)).inc()

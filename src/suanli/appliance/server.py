@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import uvicorn
@@ -26,6 +28,19 @@ from suanli.tenancy.bootstrap import ensure_admin
 log = logging.getLogger("suanli")
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus re-raising the stop signal after its graceful shutdown: ours comes after it."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def worker_id(settings: Settings) -> str:
@@ -74,7 +89,7 @@ def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
             app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
             timeout_graceful_shutdown=10, lifespan="off",
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
         announce(f"suanli is up at {url} (console: {url}/, API docs: {url}/api/docs); "
                  f"home {settings.home}; started in {time.monotonic() - started:.2f}s; Ctrl-C to stop")
         server.run()

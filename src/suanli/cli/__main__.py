@@ -1,0 +1,5 @@
+"""``python -m suanli.cli``."""
+
+from suanli.cli.main import main
+
+main()
