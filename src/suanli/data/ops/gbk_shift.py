@@ -3,14 +3,16 @@
 Forensics of the damaged sample: where ``。`` (GBK ``A1 A3``) met a quote mark (``“`` ``A1 B0`` or
 ``”`` ``A1 B1``), the first byte was lost. The decoder then read ``A3 A1`` as ``！`` (which NFKC later
 turned into ``!``) and paired every following trail byte with the next lead byte, producing noise
-(``。”優(yōu)刻得`` became ``!眱(yōu)刻得``) until an ASCII byte put it back in step. The last lead
-byte either took the following ASCII character as its trail (``認`` became ``懻J``) or lost its trail
-to the ASCII byte after it (the pinyin annotation's ``(``).
+(``。”優(yōu)刻得`` became ``!眱(yōu)刻得``) until it got back in step: at an ASCII byte, or by
+skipping a byte that formed no character. The last lead byte of the noise either took the following
+ASCII character as its trail (``認`` became ``懻J``) or lost its trail byte (before the ``(`` of a
+pinyin note, for instance).
 
 Repair re-encodes the noisy run, puts the lost ``A1`` back and decodes again. A lost trail byte is
-chosen among the characters that share its lead byte: the annotation that follows names its reading,
-and real words beat noise (:mod:`suanli.data.ops.lexicon`). A run is only rewritten when the evidence
-(annotation, words, rare characters) says the decoded text is better than what was there.
+chosen among the characters that share its lead byte and could have been skipped: the pinyin note that
+follows names its reading, and real words beat noise (:mod:`suanli.data.ops.lexicon`). Every possible
+end of the noisy run is tried and the whole neighbourhood scored, and a span is only rewritten when
+the decoded text scores better than what was there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from suanli.data.ops.script import to_simplified
 _BANG = ("!", "！")
 _NOTE = re.compile(r"\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})\)")
 _OPEN, _CLOSE = "“", "”"
+_ODD_PENALTY = 12.0
+_NOTE_BONUS = 15.0
+_QUOTE_BONUS = 6.0
 
 
 def _two_byte(ch: str) -> bytes | None:
@@ -38,19 +43,33 @@ def _two_byte(ch: str) -> bytes | None:
 
 
 @lru_cache(maxsize=256)
-def chars_with_lead(lead: int) -> tuple[str, ...]:
-    """Every GBK character whose first byte is ``lead``."""
+def chars_with_lead(lead: int) -> tuple[tuple[int, str], ...]:
+    """(trail byte, character) of every GBK character whose first byte is ``lead``.
+
+    Only trail bytes from 0x80 up: a lost trail byte below 0x80 would have decoded as visible ASCII.
+    """
     found = []
-    for trail in range(0x40, 0xFF):
-        if trail == 0x7F:
-            continue
+    for trail in range(0x80, 0xFF):
         try:
             ch = bytes((lead, trail)).decode("gbk")
         except UnicodeDecodeError:
             continue
         if len(ch) == 1:
-            found.append(ch)
+            found.append((trail, ch))
     return tuple(found)
+
+
+def _pairs(first: int, second: int) -> bool:
+    """Whether the decoder reads ``first second`` as one character (else it skips ``first``)."""
+    try:
+        return len(bytes((first, second)).decode("gbk")) == 1
+    except UnicodeDecodeError:
+        return False
+
+
+@lru_cache(maxsize=65536)
+def _simple(ch: str) -> str:
+    return to_simplified(ch)
 
 
 @lru_cache(maxsize=65536)
@@ -59,32 +78,36 @@ def _odd(ch: str) -> bool:
     if ord(ch) < 0x80:
         return False
     try:
-        to_simplified(ch).encode("gb2312")
+        _simple(ch).encode("gb2312")
     except UnicodeEncodeError:
         return True
     return False
 
 
-def _oddness(text: str) -> int:
-    return sum(1 for ch in text if _odd(ch))
+def plausibility(text: str) -> float:
+    """How much ``text`` reads like Chinese: known character pairs, minus rare characters."""
+    simple = "".join(_simple(c) for c in text)
+    return lexicon.score(simple) - _ODD_PENALTY * sum(1 for c in text if _odd(c))
 
 
-def _words(text: str) -> int:
-    return lexicon.score(to_simplified(text))
+def _pick_lost(lead: int, note: str | None, left: str, right: str, next_byte: int | None) -> str | None:
+    """Choose the character whose trail byte was lost: its reading, then words, then commonness.
 
-
-def _pick_lost(lead: int, note: str | None, before: str, after: str) -> str | None:
-    """Choose the character whose trail byte was lost: reading first, then words, then commonness."""
-    candidates = chars_with_lead(lead)
+    ``next_byte`` is the byte after the loss. The decoder skipped the lost byte because it did not
+    pair with ``next_byte``; a candidate whose trail *would* pair is impossible.
+    """
+    candidates = [c for t, c in chars_with_lead(lead) if next_byte is None or not _pairs(t, next_byte)]
     if note:
         exact = [c for c in candidates if default_reading(c) == note]
-        candidates = tuple(exact) or tuple(c for c in candidates if note in readings(c))
+        candidates = exact or [c for c in candidates if note in readings(c)]
     if not candidates:
         return None
+    a = _simple(left) if left else ""
+    b = _simple(right) if right else ""
 
-    def rank(c: str) -> tuple[int, int, int, int]:
-        simple = to_simplified(c)
-        return (_words(before[-1:] + c + after[:1]), int(simple != c), int(not _odd(c)), -ord(c))
+    def rank(c: str) -> tuple[float, float]:
+        s = _simple(c)
+        return (lexicon.pair_score(a + s) + lexicon.pair_score(s + b) + lexicon.commonness(s), 0.0)
 
     return max(candidates, key=rank)
 
@@ -94,27 +117,21 @@ class _Fix:
     start: int
     end: int
     text: str
+    note: str | None = None
 
 
-def _quote_for(text: str, at: int) -> str:
-    """The quote that most likely followed ``。``: closing if an opening one is still unmatched."""
-    line_start = text.rfind("\n", 0, at) + 1
-    before = text[line_start:at]
-    return _CLOSE if before.count(_OPEN) > before.count(_CLOSE) else _OPEN
-
-
-def _scan(text: str, i: int, max_fullwidth: int = 3) -> list[tuple[list[bytes], int]]:
+def _scan(text: str, i: int, max_fullwidth: int = 3, max_run: int = 24) -> list[tuple[list[bytes], int]]:
     """Candidate noisy runs after ``text[i]``: (GBK bytes of the run, index just past it).
 
-    NFKC ran after the shift, so a shifted pair that happened to be a full-width form (``Ｐ``, GBK
-    ``A3 D0``) now reads as ASCII ``P``. Each such character is both a possible end of the run and a
-    possible continuation; the caller weighs the candidates.
+    Every prefix of the run is a candidate end (the decoder may have got back in step silently). NFKC
+    ran after the shift, so a shifted pair that was a full-width form (``Ｐ``, GBK ``A3 D0``) now reads
+    ASCII ``P``: such a character is both a possible end and a possible continuation.
     """
     found: list[tuple[list[bytes], int]] = []
     run: list[bytes] = []
     j = i + 1
     widened = 0
-    while j < len(text):
+    while j < len(text) and len(run) < max_run:
         ch = text[j]
         if ch.isascii():
             found.append((list(run), j))
@@ -127,14 +144,16 @@ def _scan(text: str, i: int, max_fullwidth: int = 3) -> list[tuple[list[bytes], 
         raw = _two_byte(ch)
         if raw is None:
             break
+        if run:
+            found.append((list(run), j))
         run.append(raw)
         j += 1
     found.append((run, j))
     return found
 
 
-def _candidate(text: str, i: int, run: list[bytes], j: int) -> tuple[int, _Fix] | None:
-    """Decode one candidate run back into step; return (evidence, fix) or ``None``."""
+def _decode_run(text: str, i: int, run: list[bytes], j: int) -> _Fix | None:
+    """Decode one candidate run back into step, or ``None`` if the bytes cannot have been that."""
     shifted = b"\xa1\xa3\xa1" + b"".join(run)
     if shifted[3] not in (0xB0, 0xB1):
         return None
@@ -146,71 +165,88 @@ def _candidate(text: str, i: int, run: list[bytes], j: int) -> tuple[int, _Fix] 
     except UnicodeDecodeError:
         return None
     after = text[j:]
-    end = j
-    if after and 0x40 <= ord(after[0]) <= 0x7E:
+    if after and 0x40 <= ord(after[0]) <= 0x7E and after[0] != "(":
         try:
             last = bytes((dangling, ord(after[0]))).decode("gbk")
         except UnicodeDecodeError:
             return None
-        end += 1
-        note_match = _NOTE.match(text, end)
-    else:
-        note_match = _NOTE.match(text, end)
-        note = note_match.group(1) if note_match else None
-        follow = text[note_match.end() :] if note_match else after
-        picked = _pick_lost(dangling, note, decoded, follow)
-        if picked is None:
-            return None
-        last = picked
-    fixed = decoded + last
-    damaged = text[i:end]
-    evidence = _oddness(damaged) - _oddness(fixed[2:])
-    evidence += _words(fixed[2:]) - _words(damaged[1:])
-    if note_match is not None:
-        note = note_match.group(1)
-        evidence += 2 * (int(note in readings(last)) - int(note in readings(damaged[-1])))
-    return evidence, _Fix(i, end, fixed)
+        note_match = _NOTE.match(text, j + 1)
+        return _Fix(i, j + 1, decoded + last, note_match.group(1) if note_match else None)
+    note_match = _NOTE.match(text, j)
+    note = note_match.group(1) if note_match else None
+    follow = text[note_match.end() :] if note_match else after
+    nxt = after[:1]
+    next_byte = None if not nxt else (_two_byte(nxt) or nxt.encode("utf-8"))[0]
+    picked = _pick_lost(dangling, note, decoded[-1], follow[:1], next_byte)
+    if picked is None:
+        return None
+    return _Fix(i, j, decoded + picked, note)
+
+
+def _expected_quote(text: str, start: int, end: int) -> str | None:
+    """Which quote the line around ``text[start:end]`` lacks: closing, opening, or neither."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    before = text[line_start:start]
+    after = text[end : len(text) if line_end < 0 else line_end]
+    if before.count(_OPEN) > before.count(_CLOSE):
+        return _CLOSE
+    if after.count(_CLOSE) > after.count(_OPEN):
+        return _OPEN
+    return None
 
 
 def _repair_at(text: str, i: int) -> _Fix | None:
     prev = text[i - 1] if i > 0 else "\n"
     if prev.isascii() and prev not in ")\n":
         return None
-    best: tuple[int, _Fix] | None = None
-    for run, j in _scan(text, i):
-        if not run:
-            # The quote's trail byte met an ASCII byte and was lost too: only ``。`` + quote explains
-            # a ``!`` between Chinese text and digits or Latin text inside an unmatched quotation.
-            quote = _quote_for(text, i)
-            if quote == _CLOSE and text[j : j + 1].isalnum():
-                return _Fix(i, i + 1, "。" + quote)
-            continue
-        got = _candidate(text, i, run, j)
-        if got is not None and got[0] > 0 and (best is None or got[0] > best[0]):
-            best = got
-    return best[1] if best else None
+    candidates = _scan(text, i)
+    if candidates and not candidates[0][0]:
+        # The quote's trail byte met an ASCII byte and was lost too: only ``。`` + quote explains a
+        # ``!`` between Chinese text and digits, Latin text or a line end inside an open quotation.
+        nxt = text[i + 1 : i + 2]
+        if _expected_quote(text, i, i + 1) == _CLOSE and (nxt.isalnum() or nxt in ("", "\n")):
+            return _Fix(i, i + 1, "。" + _CLOSE)
+        return None
+    fixes = [f for run, j in candidates if run and (f := _decode_run(text, i, run, j)) is not None]
+    if not fixes:
+        return None
+    # Compare every candidate on the same span, so that a short repair followed by leftover noise
+    # and a long repair that swallows good text are judged alike.
+    horizon = max(f.end for f in fixes) + 2
+    left = text[max(0, i - 2) : i]
+
+    def judged(fix: _Fix | None) -> float:
+        if fix is None:
+            return plausibility(left + text[i:horizon])
+        value = plausibility(left + fix.text[1:] + text[fix.end : horizon])
+        value += _QUOTE_BONUS * int(fix.text[1] == _expected_quote(text, i, fix.end))
+        if fix.note is not None:
+            value += _NOTE_BONUS * (int(fix.note in readings(fix.text[-1]))
+                                    - int(fix.note in readings(text[fix.end - 1])))
+        return value
+
+    best = max(fixes, key=judged)
+    return best if judged(best) > judged(None) else None
 
 
 def realign(text: str) -> tuple[str, int]:
     """Undo every dropped-byte shift in ``text``; return the text and how many spans were fixed."""
     if "!" not in text and "！" not in text:
         return text, 0
-    out: list[str] = []
-    pos = 0
     fixes = 0
     i = 0
     while i < len(text):
         if text[i] in _BANG:
             fix = _repair_at(text, i)
             if fix is not None:
-                out.append(text[pos : fix.start])
-                out.append(fix.text)
-                pos = i = fix.end
+                # Rewrite in place: later repairs on the line need the quotes this one restored.
+                text = text[: fix.start] + fix.text + text[fix.end :]
+                i = fix.start + len(fix.text)
                 fixes += 1
                 continue
         i += 1
-    out.append(text[pos:])
-    return "".join(out), fixes
+    return text, fixes
 
 
 class RealignGBK(TextOperator):

@@ -14,9 +14,9 @@ import re
 from suanli.data.ops.operator import TextOperator
 
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+_FULL_FORMS = frozenset("，：；？！（）")
 _MARKS = re.compile(r"[,:;?!]|\.{3,}")
 _PAREN = re.compile(r"\(([^()\n]{0,80})\)")
-_THOUSANDS = re.compile(r"\d{3}(?!\d)")
 
 
 def is_chinese(ch: str) -> bool:
@@ -51,18 +51,17 @@ def _wants_full(text: str, start: int, end: int) -> bool:
     if not (_ascii(prev) and _ascii(nxt)):
         return True
     if prev.isdigit() and nxt.isdigit():
-        # Scores and clock times take the full-width colon in Chinese news; a comma before exactly
-        # three digits is a thousands separator and stays ASCII.
-        if mark == ":":
-            return True
-        if mark == ",":
-            return _THOUSANDS.match(text, end) is None
+        # Scores and clock times take the full-width colon in Chinese news more often than not;
+        # commas between digits (thousands, number lists) mostly stay ASCII.
+        return mark == ":"
     return False
 
 
 def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
     """Return ``text`` with full-width punctuation restored, and how many marks were restored."""
-    if chinese_share(text) < min_share:
+    if chinese_share(text) < min_share or any(c in _FULL_FORMS for c in text):
+        # A document that still has any full-width mark was not folded by NFKC: its ASCII marks are
+        # the author's, and changing them would be an edit, not a repair.
         return text, 0
     count = 0
     source = text

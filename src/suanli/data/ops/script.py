@@ -94,14 +94,22 @@ class SimplifyScript(TextOperator):
         hk = str(_converter("s2hk").convert(simplified))
         diff_tw = sum(1 for a, b in zip(text, standard, strict=False) if a != b)
         diff_hk = sum(1 for a, b in zip(text, hk, strict=False) if a != b)
-        return min(diff_tw, diff_hk) / han > self.marker_share
+        if min(diff_tw, diff_hk) / han > self.marker_share:
+            return True
+        # Text that is character for character OpenCC's own standard Traditional, and not also what
+        # Taiwan or Hong Kong would write, came out of a converter.
+        return text == str(_converter("s2t").convert(simplified)) and diff_tw > 0 and diff_hk > 0
 
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         if self.mode == "never":
             return text, {}
+        simplified = to_simplified(text)
+        if simplified == text:
+            # Most web text is Simplified already: one conversion answers, no statistics needed.
+            return text, {}
         if self.mode == "auto" and not self.looks_mechanical(text):
             return text, {"left_traditional": 1} if traditional_share(text)[1] else {}
-        new = to_simplified(text)
+        new = simplified
         if self.mode == "auto":
             new = _untable_zhu(new)
         changed = sum(1 for a, b in zip(text, new, strict=False) if a != b)
