@@ -1,0 +1,1 @@
+"""Engines that run work: local, ray, slurm, kubernetes (and their pure helpers)."""
