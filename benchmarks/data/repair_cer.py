@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CORPORA, RESULTS, levenshtein, machine, read_jsonl, table  # noqa: E402
+from common import CORPORA, RESULTS, levenshtein, machine, read_jsonl, table
 
-from suanli.data.damage import annotate_pinyin, damage, drop_gbk_byte, to_traditional_by_table  # noqa: E402
-from suanli.data.pipeline import curate_documents  # noqa: E402
-from suanli.data.recipe import load  # noqa: E402
+from suanli.data.damage import annotate_pinyin, damage, drop_gbk_byte, to_traditional_by_table
+from suanli.data.pipeline import curate_documents
+from suanli.data.recipe import load
 
 
 def cer(pairs: list[tuple[str, str]]) -> float:
@@ -72,8 +72,8 @@ def main() -> None:
         f"Corpus: `zh_news.jsonl`, {len(clean)} documents, {sum(map(len, clean)):,} characters. "
         f"Machine: {machine()}. Command: `.venv/bin/python benchmarks/data/repair_cer.py`.",
         "",
-        table(["damage", "CER damaged", "CER after zh-repair", "docs exactly restored", "repair MB/s (1 core)"],
-              rows),
+        table(["damage", "CER damaged", "CER after zh-repair", "docs exactly restored",
+               "repair MB/s (1 core)"], rows),
         "",
         f"Undamaged originals through `zh-repair`: {changed} of {len(clean)} documents changed, "
         f"CER {cer(list(zip(untouched, clean, strict=True))):.3%} (ASCII punctuation that the authors typed "

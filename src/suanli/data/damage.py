@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from suanli.data.ops.pinyin_notes import default_reading
 
@@ -23,13 +24,11 @@ ANNOTATED = frozenset(
 
 @lru_cache(maxsize=65536)
 def _traditional(ch: str) -> str:
-    import opencc
-
     return str(_s2t().convert(ch)) if "\u4e00" <= ch <= "\u9fff" else ch
 
 
 @lru_cache(maxsize=1)
-def _s2t() -> object:
+def _s2t() -> Any:
     import opencc
 
     return opencc.OpenCC("s2t")

@@ -149,16 +149,38 @@ class Curation:
 
     def accept(self, shard: ShardOutput) -> list[str]:
         """Merge a shard's reports, decide dedup for its documents; return the lines to write."""
+        return self.accept_with_delta(shard)[0]
+
+    def accept_with_delta(self, shard: ShardOutput) -> tuple[list[str], list[StepReport], list[list[Any]]]:
+        """Like :meth:`accept`, also returning the shard's dedup reports and what each index added.
+
+        A resumable runner stores both with the shard, so a resumed run rebuilds the indexes and the
+        report exactly as if it had never stopped.
+        """
         merge_steps(self.map_reports, shard.reports, self.limit)
         self.bad_lines += shard.bad_lines
+        delta = self.pipeline.new_reports(dedup=True)
+        added: list[list[Any]] = [[] for _ in self.indexes]
         out: list[str] = []
         for item in shard.kept:
-            if self._admit(item):
+            if self._admit(item, delta, added):
                 out.append(item.line)
-        return out
+        merge_steps(self.dedup_reports, delta, self.limit)
+        return out, delta, added
 
-    def _admit(self, item: Kept) -> bool:
-        for sig, index, rep in zip(item.signatures, self.indexes, self.dedup_reports, strict=True):
+    def restore(self, map_reports: list[StepReport], dedup_reports: list[StepReport],
+                added: list[list[Any]], bad_lines: int) -> None:
+        """Replay a finished shard saved by :meth:`accept_with_delta` (resume after a crash)."""
+        merge_steps(self.map_reports, map_reports, self.limit)
+        merge_steps(self.dedup_reports, dedup_reports, self.limit)
+        self.bad_lines += bad_lines
+        for index, entries in zip(self.indexes, added, strict=True):
+            for key, sig in entries:
+                index.add(sig, key)
+
+    def _admit(self, item: Kept, delta: list[StepReport], added: list[list[Any]]) -> bool:
+        steps = zip(item.signatures, self.indexes, delta, added, strict=True)
+        for sig, index, rep, log in steps:
             rep.docs_in += 1
             rep.bytes_in += item.text_bytes
             dup_of = index.admit(sig, item.key)
@@ -169,6 +191,7 @@ class Curation:
                     text = doc.get(self.pipeline.field_of(self.pipeline.dedup_steps[0][1]), "")
                     rep.sample(doc, str(text), "duplicate", self.limit, duplicate_of=dup_of)
                 return False
+            log.append((item.key, sig))
             rep.docs_out += 1
             rep.bytes_out += item.text_bytes
         return True

@@ -12,7 +12,10 @@ import re
 
 from suanli.data.ops.operator import Doc, Result, drop, keep
 
-_EN_WORDS = frozenset("the of and to in is that for it with as was on are be by this have from or at".split())
+_EN_WORDS = frozenset(
+    ["the", "of", "and", "to", "in", "is", "that", "for", "it", "with", "as", "was", "on", "are", "be",
+     "by", "this", "have", "from", "or", "at"]
+)
 _WORD = re.compile(r"[a-z]+")
 
 

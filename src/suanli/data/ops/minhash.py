@@ -75,7 +75,8 @@ class NearDedup:
         with np.errstate(over="ignore"):
             permuted = hashes[None, :] * self._a[:, None] + self._b[:, None]
         # Multiply-shift: the high 32 bits of a*x+b mod 2^64 are a good universal hash of x.
-        return (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+        signature: Signature = (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+        return signature
 
     def new_index(self) -> LSHIndex:
         """An empty index for one run."""

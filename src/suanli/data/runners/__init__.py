@@ -1,0 +1,1 @@
+"""Runners: where a recipe's operators execute (``local``: processes on this machine)."""

@@ -1,0 +1,96 @@
+"""Reading and writing corpora: JSON lines (plain, gzip, zstd) and WARC files, streamed."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from suanli.core.errors import InvalidInput
+
+
+def _is_warc(path: Path) -> bool:
+    return path.name.endswith((".warc", ".warc.gz"))
+
+
+@contextmanager
+def open_text(path: Path, mode: str = "r") -> Iterator[IO[str]]:
+    """Open a possibly compressed text file by its suffix (``.gz``, ``.zst``)."""
+    if path.suffix == ".gz":
+        with gzip.open(path, mode + "t", encoding="utf-8") as gz:
+            yield gz  # type: ignore[misc]
+    elif path.suffix == ".zst":
+        import zstandard
+
+        with path.open(mode + "b") as raw:
+            if mode == "r":
+                stream: Any = zstandard.ZstdDecompressor().stream_reader(raw)
+            else:
+                stream = zstandard.ZstdCompressor(level=3).stream_writer(raw)
+            with io.TextIOWrapper(stream, encoding="utf-8") as fh:
+                yield fh
+    else:
+        with path.open(mode, encoding="utf-8") as fh:
+            yield fh
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type or "charset=" not in content_type.lower():
+        return None
+    return content_type.lower().split("charset=")[-1].split(";")[0].strip().strip("\"'") or None
+
+
+def _decode_html(payload: bytes, declared: str | None) -> str:
+    for encoding in (declared, "utf-8", "gb18030"):
+        if not encoding:
+            continue
+        try:
+            return payload.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return payload.decode("utf-8", errors="replace")
+
+
+def warc_documents(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """HTML responses of an open WARC file as documents ``{id, url, html}``."""
+    from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+
+    for record in ArchiveIterator(fh):
+        if record.rec_type != "response" or record.http_headers is None:
+            continue
+        content_type = record.http_headers.get_header("Content-Type") or ""
+        if "html" not in content_type.lower():
+            continue
+        payload = record.content_stream().read()
+        yield {
+            "id": record.rec_headers.get_header("WARC-Record-ID"),
+            "url": record.rec_headers.get_header("WARC-Target-URI"),
+            "html": _decode_html(payload, _charset(content_type)),
+        }
+
+
+def read_lines(path: Path) -> Iterator[tuple[str, int]]:
+    """Yield (JSON line, bytes of input consumed so far) from a JSONL or WARC file, streaming."""
+    if not path.is_file():
+        raise InvalidInput(f"input {path} does not exist")
+    if _is_warc(path):
+        with path.open("rb") as raw:
+            for doc in warc_documents(raw):
+                yield json.dumps(doc, ensure_ascii=False), raw.tell()
+        return
+    with path.open("rb") as raw:
+        if path.suffix == ".gz":
+            stream: Any = gzip.GzipFile(fileobj=raw)
+        elif path.suffix == ".zst":
+            import zstandard
+
+            stream = zstandard.ZstdDecompressor().stream_reader(raw)
+        else:
+            stream = raw
+        for line in io.TextIOWrapper(stream, encoding="utf-8"):
+            if line.strip():
+                yield line.rstrip("\n"), raw.tell()

@@ -1,0 +1,226 @@
+"""The local runner: a recipe over a file with every core, in bounded memory, resumable by shard.
+
+The main process streams the input in shards of ``shard_docs`` lines and keeps at most two shards per
+worker in flight. Workers run the per-document steps and compute dedup signatures; the main process
+takes results back *in input order*, decides dedup, and commits each shard to the work directory
+(output lines, report delta, index additions) with an atomic rename. After a crash, ``run`` replays
+the committed shards (cheap: no operator runs) and carries on with the first missing one. Memory is
+bounded by the in-flight shards plus the dedup indexes (about 0.6 KB per kept document for near-dedup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from suanli.core.errors import Conflict
+from suanli.data.pipeline import Curation, ShardOutput, process_shard
+from suanli.data.recipe import Recipe
+from suanli.data.report import StepReport
+from suanli.data.runners.inputs import open_text, read_lines
+
+
+@dataclass
+class Progress:
+    """What a progress display needs, reported after every committed shard."""
+
+    input_bytes: int
+    input_total: int
+    docs_in: int
+    docs_out: int
+    shards_done: int
+    shards_resumed: int
+
+
+def _shards(path: Path, shard_docs: int) -> Iterator[tuple[list[str], int]]:
+    lines = read_lines(path)
+    while True:
+        chunk = list(islice(lines, shard_docs))
+        if not chunk:
+            return
+        yield [line for line, _ in chunk], chunk[-1][1]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+class _WorkDir:
+    """The committed shards of one run: ``NNNNNN.jsonl`` + ``NNNNNN.state`` (written last)."""
+
+    def __init__(self, root: Path, identity: dict[str, Any], restart: bool) -> None:
+        self.root = root
+        marker = root / "run.json"
+        if restart and root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True, exist_ok=True)
+        if marker.exists():
+            existing = json.loads(marker.read_text("utf-8"))
+            if existing != identity:
+                raise Conflict(
+                    f"work directory {root} belongs to another run (different recipe, input or shard "
+                    "size); pass --restart to discard it",
+                )
+        else:
+            _atomic_write(marker, json.dumps(identity, sort_keys=True).encode("utf-8"))
+
+    def state(self, shard: int) -> Path:
+        return self.root / f"{shard:06d}.state"
+
+    def lines(self, shard: int) -> Path:
+        return self.root / f"{shard:06d}.jsonl"
+
+    def commit(self, shard: int, lines: list[str], state: dict[str, Any]) -> None:
+        _atomic_write(self.lines(shard), "".join(line + "\n" for line in lines).encode("utf-8"))
+        _atomic_write(self.state(shard), pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def committed(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        shard = 0
+        while self.state(shard).exists() and self.lines(shard).exists():
+            with self.state(shard).open("rb") as fh:
+                yield shard, pickle.load(fh)
+            shard += 1
+
+
+def _identity(recipe: Recipe, source: Path, shard_docs: int, reference: list[Path]) -> dict[str, Any]:
+    stat = source.stat()
+    fingerprint = hashlib.sha256(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    return {
+        "recipe": recipe.to_dict(),
+        "input": fingerprint,
+        "shard_docs": shard_docs,
+        "reference": [str(p.resolve()) for p in reference],
+    }
+
+
+def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = None,
+        shard_docs: int = 2000, work_dir: Path | None = None, reference: list[Path] | None = None,
+        restart: bool = False, keep_work: bool = False,
+        on_progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:
+    """Curate ``source`` into ``output`` with ``recipe``; return the run report.
+
+    ``reference`` files (JSONL) are an existing corpus: their documents are indexed for dedup first,
+    so new documents that duplicate them are removed. ``work_dir`` (default ``OUTPUT.parts``) keeps
+    committed shards until the run finishes; an interrupted run started again with the same
+    arguments resumes from it.
+    """
+    workers = workers or os.cpu_count() or 1
+    reference = reference or []
+    work = _WorkDir(work_dir or output.with_name(output.name + ".parts"),
+                    _identity(recipe, source, shard_docs, reference), restart)
+    curation = Curation(recipe)
+    for ref in reference:
+        curation.add_reference(json.loads(line) for line, _ in read_lines(ref))
+    total = source.stat().st_size
+    progress = Progress(0, total, 0, 0, 0, 0)
+
+    def note(kept: int, docs: int, position: int) -> None:
+        progress.docs_in += docs
+        progress.docs_out += kept
+        progress.input_bytes = position
+        progress.shards_done += 1
+        if on_progress:
+            on_progress(progress)
+
+    resumed = 0
+    for _shard, state in work.committed():
+        curation.restore(state["map"], state["dedup"], state["added"], state["bad"])
+        resumed += 1
+        note(state["kept"], state["docs"], state["position"])
+    progress.shards_resumed = resumed
+
+    def commit(shard: int, out: ShardOutput, docs: int, position: int) -> None:
+        lines, delta, added = curation.accept_with_delta(out)
+        work.commit(shard, lines, {"map": out.reports, "dedup": delta, "added": added,
+                                   "bad": out.bad_lines, "kept": len(lines), "docs": docs,
+                                   "position": position})
+        note(len(lines), docs, position)
+
+    recipe_data = recipe.to_dict()
+    shards = islice(enumerate(_shards(source, shard_docs)), resumed, None)
+    if workers == 1:
+        for shard, (lines, position) in shards:
+            commit(shard, process_shard(recipe_data, lines, shard), len(lines), position)
+    else:
+        _run_pool(recipe_data, shards, workers, commit)
+
+    _assemble(work, output)
+    report = curation.summary()
+    report["shards"] = progress.shards_done
+    report["shards_resumed"] = resumed
+    report["workers"] = workers
+    if not keep_work:
+        shutil.rmtree(work.root, ignore_errors=True)
+    return report
+
+
+def _run_pool(recipe_data: dict[str, Any], shards: Iterator[tuple[int, tuple[list[str], int]]],
+              workers: int, commit: Callable[[int, ShardOutput, int, int], None]) -> None:
+    # At most two shards per worker in flight: enough to keep every core busy while the main process
+    # commits, few enough that memory does not grow with the input.
+    window = 2 * workers
+    pending: dict[int, tuple[Future[ShardOutput], int, int]] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        exhausted = False
+        next_commit: int | None = None
+        while True:
+            while not exhausted and len(pending) < window:
+                item = next(shards, None)
+                if item is None:
+                    exhausted = True
+                    break
+                shard, (lines, position) = item
+                if next_commit is None:
+                    next_commit = shard
+                pending[shard] = (pool.submit(process_shard, recipe_data, lines, shard), len(lines), position)
+            if next_commit is None or next_commit not in pending:
+                return
+            future, docs, position = pending.pop(next_commit)
+            commit(next_commit, future.result(), docs, position)
+            next_commit += 1
+
+
+def _assemble(work: _WorkDir, output: Path) -> None:
+    """Concatenate committed shards into ``output`` (written under a temporary name, then renamed)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the suffix: it selects the compression.
+    tmp = output.with_name(f".{output.name}.tmp{output.suffix}")
+    with open_text(tmp, "w") as fh:
+        shard = 0
+        while work.lines(shard).exists() and work.state(shard).exists():
+            with work.lines(shard).open(encoding="utf-8") as part:
+                shutil.copyfileobj(part, fh)
+            shard += 1
+    tmp.replace(output)
+
+
+def steps_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for a per-step table in the CLI (documents and bytes kept, top removal reason)."""
+    rows = []
+    for step in report["steps"]:
+        rep = StepReport.from_dict(step)
+        top = rep.removed.most_common(2)
+        rows.append({
+            "step": rep.name,
+            "docs in": rep.docs_in,
+            "docs out": rep.docs_out,
+            "changed": rep.changed,
+            "MB in": f"{rep.bytes_in / 1e6:.2f}",
+            "MB out": f"{rep.bytes_out / 1e6:.2f}",
+            "removed (top reasons)": ", ".join(f"{k} {v}" for k, v in top),
+        })
+    return rows
