@@ -25,6 +25,8 @@ def _register() -> None:
 
     app.command("up")(platform.up)
     app.command("status")(platform.status)
+    from suanli.cli import curate
+    app.command("curate")(curate.curate)
     app.add_typer(tenant.app, name="tenant")
     app.add_typer(user.app, name="user")
     app.add_typer(key.app, name="key")
