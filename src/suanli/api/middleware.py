@@ -100,6 +100,7 @@ class Observe:
                 audit.record(
                     s, principal=state.get("principal"), action=action, target=scope["path"],
                     status_code=status, request_id=request_id, details={"method": scope["method"]},
+                    target_tenant=scope.get("path_params", {}).get("tenant"),
                 )
         except Exception:  # an audit failure must not turn a user's success into an error
             log.exception("could not write audit event for %s", request_id)

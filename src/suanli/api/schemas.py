@@ -105,6 +105,7 @@ class AuditOut(Out):
     id: str
     at: datetime
     tenant_id: str | None
+    target_tenant_id: str | None
     actor_user_id: str | None
     actor_key_id: str | None
     action: str

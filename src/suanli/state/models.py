@@ -107,6 +107,9 @@ class AuditEvent(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     tenant_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    """The actor's tenant."""
+    target_tenant_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    """The tenant the action concerned, when it is another one (a platform admin setting a quota)."""
     actor_user_id: Mapped[str | None] = mapped_column(String(40))
     actor_key_id: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(100))

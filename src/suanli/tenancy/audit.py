@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from suanli.core.ids import new_id
-from suanli.state.models import AuditEvent
+from suanli.state.models import AuditEvent, Tenant
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -27,11 +27,18 @@ def outcome_of(status_code: int) -> str:
 
 def record(
     session: Session, *, principal: Principal | None, action: str, target: str, status_code: int,
-    request_id: str, details: dict[str, Any] | None = None,
+    request_id: str, details: dict[str, Any] | None = None, target_tenant: str | None = None,
 ) -> AuditEvent:
+    """Append one event. ``target_tenant`` (a name or id from the request path) is resolved here."""
+    target_tenant_id = None
+    if target_tenant is not None:
+        target_tenant_id = session.scalars(
+            select(Tenant.id).where(or_(Tenant.id == target_tenant, Tenant.name == target_tenant))
+        ).first()
     event = AuditEvent(
         id=new_id("aud"),
         tenant_id=principal.tenant_id if principal else None,
+        target_tenant_id=target_tenant_id,
         actor_user_id=principal.user_id if principal else None,
         actor_key_id=principal.key_id if principal else None,
         action=action, target=target[:300], outcome=outcome_of(status_code), status_code=status_code,
@@ -47,10 +54,13 @@ def listing(
     """Newest first. Platform admins see every tenant (or one); tenant admins their own tenant."""
     principal.require(Permission.AUDIT_READ)
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    tenant_id = None
     if tenant_ref is not None:
-        query = query.where(AuditEvent.tenant_id == tenants.resolve(session, principal, tenant_ref).id)
+        tenant_id = tenants.resolve(session, principal, tenant_ref).id
     elif not principal.is_platform_admin:
-        query = query.where(AuditEvent.tenant_id == principal.tenant_id)
+        tenant_id = principal.tenant_id
+    if tenant_id is not None:  # what the tenant's people did, and what was done to the tenant
+        query = query.where(or_(AuditEvent.tenant_id == tenant_id, AuditEvent.target_tenant_id == tenant_id))
     if before:
         query = query.where(AuditEvent.id < before)
     return session.scalars(query).all()

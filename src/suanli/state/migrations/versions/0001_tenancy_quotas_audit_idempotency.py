@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('at', suanli.state.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.String(length=40), nullable=True),
+    sa.Column('target_tenant_id', sa.String(length=40), nullable=True),
     sa.Column('actor_user_id', sa.String(length=40), nullable=True),
     sa.Column('actor_key_id', sa.String(length=40), nullable=True),
     sa.Column('action', sa.String(length=100), nullable=False),
@@ -35,6 +36,7 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_target_tenant_id'), ['target_tenant_id'], unique=False)
 
     op.create_table('idempotency_records',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -163,6 +165,7 @@ def downgrade() -> None:
     op.drop_table('idempotency_records')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_target_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
 
     op.drop_table('audit_events')
