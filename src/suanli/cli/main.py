@@ -32,6 +32,8 @@ def _register() -> None:
     app.add_typer(key.app, name="key")
     app.add_typer(quota.app, name="quota")
     app.command("audit")(audit.audit)
+    from suanli.cli import sim
+    app.command("sim")(sim.sim)
 
 
 _register()

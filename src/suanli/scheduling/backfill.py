@@ -46,6 +46,14 @@ def reserve(free: FreeDevices, job_id: str, kind: str, demand: Demand, running: 
     nodes, per = gang_shape(demand, free.node_size.get(kind, 0))
     if nodes == 0:
         return None
+    known = any(r.preempted_at is not None or r.job.time_limit_s is not None for r in running)
+    if not known:
+        # Nobody's end is known: drain the nodes with the most idle devices, start time unknown.
+        ready0 = sorted((-len(free.free[i]), i) for i, n in enumerate(free.nodes)
+                        if n.kind == kind and n.devices >= per and i not in exclude)
+        if len(ready0) < nodes:
+            return None
+        return Reservation(job_id, kind, frozenset(i for _, i in ready0[:nodes]), None)
     releases: dict[int, list[tuple[float, int]]] = {}
     for r in running:
         if r.placement.kind != kind:

@@ -8,7 +8,7 @@ that needs 24 GB is taken from a job that cannot run anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from suanli.core.accelerators import default_table
 from suanli.scheduling.model import Cluster, Job
@@ -17,7 +17,7 @@ from suanli.scheduling.model import Cluster, Job
 class KindChooser:
     """Candidate kinds per job for one pass, ordered by preference and cached per demand shape."""
 
-    def __init__(self, cluster: Cluster, pending: Iterable[Job]) -> None:
+    def __init__(self, cluster: Cluster, pending: Sequence[Job]) -> None:
         self.capacity = cluster.capacity()
         self.memory: dict[str, int] = {}
         table = None
@@ -28,11 +28,8 @@ class KindChooser:
                 table = table or default_table()
                 known = table.kinds.get(k)
                 self.memory[k] = known.memory_gb if known else 0
-        self.wanted: dict[str, int] = dict.fromkeys(self.capacity, 0)
-        for j in pending:
-            k = j.demand.kind
-            if k is not None and k in self.wanted:
-                self.wanted[k] += j.demand.count
+        self.pending = pending
+        self._wanted: dict[str, int] | None = None
         self._cache: dict[tuple[str | None, int | None], list[str]] = {}
 
     def candidates(self, job: Job) -> list[str]:
@@ -49,4 +46,17 @@ class KindChooser:
             ok = kind in self.capacity and self.memory.get(kind, 0) >= (min_memory_gb or 0)
             return [kind] if ok else []
         fits = [k for k in self.capacity if self.memory[k] >= (min_memory_gb or 0)]
-        return sorted(fits, key=lambda k: (self.wanted[k] / max(1, self.capacity[k]), self.memory[k], k))
+        if len(fits) < 2:
+            return fits
+        wanted = self.wanted()
+        return sorted(fits, key=lambda k: (wanted[k] / max(1, self.capacity[k]), self.memory[k], k))
+
+    def wanted(self) -> dict[str, int]:
+        """Devices per kind demanded by waiting jobs that can use that kind only (computed on first use)."""
+        if self._wanted is None:
+            self._wanted = dict.fromkeys(self.capacity, 0)
+            for j in self.pending:
+                k = j.demand.kind
+                if k is not None and k in self._wanted:
+                    self._wanted[k] += j.demand.count
+        return self._wanted

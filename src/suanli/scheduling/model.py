@@ -116,11 +116,11 @@ class Placement:
 
     kind: str
     devices: tuple[tuple[str, tuple[int, ...]], ...]
+    #: The number of devices in the placement (stored: a pass reads it for every running job).
+    count: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def count(self) -> int:
-        """The number of devices in the placement."""
-        return sum(len(d) for _, d in self.devices)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", sum(len(d) for _, d in self.devices))
 
     @property
     def node_names(self) -> tuple[str, ...]:

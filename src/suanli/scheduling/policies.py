@@ -8,6 +8,7 @@ and are the same under every policy, so the policies compare like for like.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,16 +112,17 @@ class Suanli(Policy):
     reserve_after_s = 3_600.0
     min_run_time_s = 600.0
     grace_period_s = 60.0
-    requeue_interval_s = 300.0
+    requeue_interval_s = 600.0  # = min_run_time_s: no job can be displaced sooner
 
     def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2) -> None:
         self.base_s = base_s
-        self.log_factor = math.log(factor)
         self.preempt_gap = preempt_gap
+        # Level boundaries base*(f-1), base*(f^2-1), ...: level = how many a job has passed.
+        self.bounds = [base_s * (factor**i - 1) for i in range(1, 64)]
 
     def level(self, attained: float) -> int:
         """The service level of a job with ``attained`` device-seconds (0 for a new job)."""
-        return int(math.log1p(attained / self.base_s) / self.log_factor)
+        return bisect.bisect_right(self.bounds, attained)
 
     def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
         return (-job.priority, self.level(attained), ctx.tenant_share.get(job.tenant, 0.0), job.submitted_at)

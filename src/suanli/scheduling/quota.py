@@ -21,8 +21,12 @@ class Usage:
         self.enabled = bool(quotas)
         self.used: dict[tuple[str, str], int] = {}
         self.total: dict[str, int] = {}
+        used, total = self.used, self.total
         for r in running:
-            self.add(r.job.tenant, r.placement.kind, r.placement.count)
+            t, c = r.job.tenant, r.placement.count
+            key = (t, r.placement.kind)
+            used[key] = used.get(key, 0) + c
+            total[t] = total.get(t, 0) + c
 
     def add(self, tenant: str, kind: str, count: int) -> None:
         """Charge ``count`` devices of ``kind`` to ``tenant`` (negative to refund)."""

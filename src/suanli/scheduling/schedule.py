@@ -51,7 +51,7 @@ class _Pass:
     # Shapes (kind, nodes, devices per node) that failed to place: free devices only shrink within a
     # pass, so a shape that failed once fails again and the check is skipped (the 10,000-job fast path).
     failed: set[tuple[str, int, int, bool]] = field(default_factory=set)
-    victim_pool: list[tuple[Rank, RunningJob]] = field(default_factory=list)
+    pool: list[tuple[Rank, RunningJob]] | None = None
 
 
 def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = True) -> Decisions:
@@ -64,9 +64,15 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
     p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
-    ranked = sorted(snapshot.pending, key=lambda j: (policy.rank(j, j.attained_service, ctx), j.id))
-    if policy.preemptive:
-        p.victim_pool = _victim_pool(p)
+    rank = policy.rank
+    if not explain and not usage.enabled and not any(p.free.total.values()):
+        # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
+        # against the worst-ranked running one can tell (may_preempt is monotone in both).
+        pool = _victim_pool(p) if policy.preemptive else []
+        if not pool or not policy.may_preempt(min(rank(j, j.attained_service, ctx) for j in snapshot.pending),
+                                              pool[0][0]):
+            return Decisions()
+    ranked = sorted(snapshot.pending, key=lambda j: (rank(j, j.attained_service, ctx), j.id))
     if usage.enabled:
         waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)]
     else:
@@ -90,6 +96,8 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
 
 def _victim_pool(p: _Pass) -> list[tuple[Rank, RunningJob]]:
     """Running jobs a policy may displace, least valuable first (worst rank, then newest start)."""
+    if p.pool is not None:
+        return p.pool
     pool = []
     for r in p.snapshot.running:
         if r.preempted_at is not None or not r.job.checkpointable:
@@ -98,6 +106,7 @@ def _victim_pool(p: _Pass) -> list[tuple[Rank, RunningJob]]:
             continue
         pool.append((p.policy.rank(r.job, r.attained(p.now), p.ctx), r))
     pool.sort(key=lambda x: (x[0], x[1].started_at, x[1].job.id), reverse=True)
+    p.pool = pool
     return pool
 
 
@@ -183,13 +192,14 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
 
 def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt running jobs the policy ranks far enough below ``job``."""
-    if not p.victim_pool:
+    pool = _victim_pool(p)
+    if not pool:
         return False
     mine = p.policy.rank(job, job.attained_service, p.ctx)
-    if not p.policy.may_preempt(mine, p.victim_pool[0][0]):
+    if not p.policy.may_preempt(mine, pool[0][0]):
         return False  # the pool is sorted worst first: nobody else qualifies either
     cands = []
-    for rank, r in p.victim_pool:
+    for rank, r in pool:
         if not p.policy.may_preempt(mine, rank):
             break
         if r.job.id in p.victims or r.placement.kind != kind:
@@ -202,7 +212,7 @@ def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     if not victims:
         return False
     _stop(p, job, victims, f"preempted by {p.policy.name} policy for higher-ranked job {job.id}")
-    p.victim_pool = [(k, r) for k, r in p.victim_pool if r.job.id not in p.victims]
+    p.pool = [(k, r) for k, r in pool if r.job.id not in p.victims]
     return True
 
 
