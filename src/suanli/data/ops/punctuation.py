@@ -45,6 +45,10 @@ def _ascii(ch: str) -> bool:
 def _wants_full(text: str, start: int, end: int) -> bool:
     prev = text[start - 1] if start > 0 else ""
     nxt = text[end] if end < len(text) else ""
+    if nxt == " " and prev.isascii() and prev.isalnum():
+        # ``Hello, world``: look past the space for the word the mark separates from.
+        rest = text[end:].lstrip(" ")
+        nxt = rest[:1]
     mark = text[start]
     if mark == "." and not (is_chinese(prev) or is_chinese(nxt)):
         return False

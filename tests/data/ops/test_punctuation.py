@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import unicodedata
+
+from suanli.data.ops.punctuation import RestorePunctuation, restore
+
+
+def test_restores_nfkc_folded_marks(news: list[str]) -> None:
+    exact = sum(restore(unicodedata.normalize("NFKC", t))[0] == t for t in news)
+    assert exact >= len(news) - 2
+
+
+def test_keeps_ascii_in_numbers_and_latin_text() -> None:
+    text = "他说,价格是1,000元,比分3:1,网址http://a.cn 和 Hello, world!好吗?"
+    assert restore(text)[0] == "他说，价格是1,000元，比分3：1，网址http://a.cn 和 Hello, world！好吗？"
+
+
+def test_documents_with_full_width_marks_are_not_touched() -> None:
+    text = "作者自己写的,混合标点，不是NFKC的结果。"
+    assert restore(text) == (text, 0)
+    english = "Hello, world: nothing Chinese here!"
+    assert RestorePunctuation()({"text": english}).doc == {"text": english}
+
+
+def test_ellipsis_and_parentheses() -> None:
+    assert restore("他想了想......说(笑)")[0] == "他想了想……说（笑）"

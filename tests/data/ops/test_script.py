@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from suanli.data.damage import to_traditional_by_table
+from suanli.data.ops.script import SimplifyScript, _converter
+
+
+def test_mechanical_traditional_goes_back_to_simplified(news: list[str]) -> None:
+    op = SimplifyScript()
+    for text in news[:4]:
+        result = op({"text": to_traditional_by_table(text)})
+        assert result.doc == {"text": text}
+        assert result.counters["converted_docs"] == 1
+
+
+def test_genuine_taiwan_text_is_left_alone(news: list[str]) -> None:
+    op = SimplifyScript()
+    left = 0
+    for text in news:
+        taiwan = str(_converter("s2twp").convert(text))
+        left += op({"text": taiwan}).doc == {"text": taiwan}
+    assert left >= len(news) - 1
+
+
+def test_always_converts_and_never_does_nothing() -> None:
+    taiwan = "我們的軟體會自動更新資訊。"
+    assert SimplifyScript(mode="always")({"text": taiwan}).doc == {"text": "我们的软体会自动更新资讯。"}
+    assert SimplifyScript(mode="never")({"text": taiwan}).doc == {"text": taiwan}
+    with pytest.raises(ValueError):
+        SimplifyScript(mode="sometimes")

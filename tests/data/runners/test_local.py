@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from suanli.core.errors import Conflict
+from suanli.data.damage import damage
+from suanli.data.recipe import load
+from suanli.data.runners import local
+from suanli.data.runners.inputs import read_lines
+
+WARC = Path(__file__).resolve().parents[4] / "shared" / "data" / "corpora" / "sample-0000.warc.gz"
+
+
+def _corpus(path: Path, news: list[str]) -> list[dict[str, object]]:
+    docs: list[dict[str, object]] = []
+    for i, text in enumerate(news):
+        docs.append({"id": f"d{i}", "text": damage(text)})
+        docs.append({"id": f"c{i}", "text": text})  # the clean original: a near-duplicate
+    with path.open("w", encoding="utf-8") as fh:
+        for d in docs:
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+        fh.write("not json\n")
+    return docs
+
+
+def _ids(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line, _ in read_lines(path)]
+
+
+def test_parallel_equals_serial(tmp_path: Path, news: list[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    _corpus(src, news)
+    recipe = load("zh-web")
+    one = local.run(recipe, src, tmp_path / "one.jsonl", workers=1, shard_docs=3)
+    two = local.run(recipe, src, tmp_path / "two.jsonl", workers=2, shard_docs=3)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+    assert one["steps"] == two["steps"]
+    assert one["bad_lines"] == 1 and one["docs_in"] == 2 * len(news) + 1
+    kept = _ids(tmp_path / "one.jsonl")
+    assert all(k.startswith("d") for k in kept)  # every clean copy is a duplicate of its repair
+    assert not (tmp_path / "one.jsonl.parts").exists()
+
+
+def test_resumes_from_committed_shards(tmp_path: Path, news: list[str]) -> None:
+    src = tmp_path / "in.jsonl.gz"
+    docs = _corpus(tmp_path / "plain.jsonl", news)
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        fh.write((tmp_path / "plain.jsonl").read_text("utf-8"))
+    recipe = load("zh-dedup")
+    full = local.run(recipe, src, tmp_path / "full.jsonl", workers=1, shard_docs=4)
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_two(p: local.Progress) -> None:
+        if p.shards_done == 2:
+            raise Crash
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(Crash):
+        local.run(recipe, src, out, workers=1, shard_docs=4, on_progress=crash_after_two)
+    assert not out.exists() and (tmp_path / "out.jsonl.parts" / "000001.state").exists()
+    resumed = local.run(recipe, src, out, workers=1, shard_docs=4)
+    assert resumed["shards_resumed"] == 2
+    assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
+    assert resumed["steps"] == full["steps"]
+    assert len(_ids(out)) == len(news) < len(docs)
+
+
+def test_a_different_run_does_not_resume_silently(tmp_path: Path, news: list[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    _corpus(src, news)
+    out = tmp_path / "out.jsonl"
+    local.run(load("zh-dedup"), src, out, workers=1, shard_docs=4, keep_work=True)
+    with pytest.raises(Conflict):
+        local.run(load("zh-repair"), src, out, workers=1, shard_docs=4)
+    report = local.run(load("zh-repair"), src, out, workers=1, shard_docs=4, restart=True)
+    assert report["shards_resumed"] == 0
+
+
+def test_warc_input_and_compressed_output(tmp_path: Path) -> None:
+    out = tmp_path / "web.jsonl.gz"
+    report = local.run(load("en-web"), WARC, out, workers=1, shard_docs=8)
+    assert report["steps"][0]["counters"]["pages_extracted"] >= 10
+    docs = [json.loads(line) for line in gzip.open(out, "rt", encoding="utf-8")]
+    assert docs and all(d["id"].startswith("<urn:uuid:") and "html" not in d for d in docs)
