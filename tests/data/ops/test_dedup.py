@@ -26,7 +26,7 @@ def test_near_dedup_finds_edited_and_damaged_copies(news: list[str]) -> None:
     for i, text in enumerate(news):
         assert index.admit(op.signature({"text": text}), f"orig{i}") is None
     long_docs = [t for t in news if len(t) > 400]
-    for i, text in enumerate(long_docs):
+    for text in long_docs:
         edited = text[:100] + "据悉，" + text[100:-30]
         assert index.query(op.signature({"text": edited})) is not None
         hit = index.query(op.signature({"text": damage(text)}))

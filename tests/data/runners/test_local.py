@@ -86,5 +86,6 @@ def test_warc_input_and_compressed_output(tmp_path: Path) -> None:
     out = tmp_path / "web.jsonl.gz"
     report = local.run(load("en-web"), WARC, out, workers=1, shard_docs=8)
     assert report["steps"][0]["counters"]["pages_extracted"] >= 10
-    docs = [json.loads(line) for line in gzip.open(out, "rt", encoding="utf-8")]
+    with gzip.open(out, "rt", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
     assert docs and all(d["id"].startswith("<urn:uuid:") and "html" not in d for d in docs)
