@@ -45,7 +45,7 @@ class LlmPolicyConfig:
     beta: float = 1.5
     short_window_s: float = 10.0
     stable_window_s: float = 60.0
-    trend_window_s: float = 60.0
+    trend_window_s: float = 300.0
     prefill_utilisation: float = 0.6
     scale_down_window_s: float | None = None
     idle_grace_s: float = 300.0
@@ -86,15 +86,21 @@ class LlmPolicy:
     ) -> Recommendation:
         """Desired replicas: the most any of the signals asks for, released slowly."""
         cfg = self.config
+        slots = cfg.slots_per_replica
         short = win.mean(window, now, cfg.short_window_s, win.concurrency)
         stable = win.mean(window, now, cfg.stable_window_s, win.concurrency)
         trend = win.slope(window, now, cfg.trend_window_s, win.concurrency)
-        # Extrapolate only upward: falling load is handled by the slow scale-down, and a falling trend
-        # extrapolated would release replicas right before a rebound.
-        ahead = short + max(0.0, trend) * cfg.cold_start_s
-        load = max(short, stable, ahead)
-        desired = staffed_replicas(load, cfg.slots_per_replica, cfg.beta)
-        reason = f"concurrency {load:.1f} (short {short:.1f}, stable {stable:.1f}, ahead {ahead:.1f})"
+        # The stable mean lags the present by half its window; capacity ordered now serves after a
+        # cold start. Extrapolate over both, and only upward: falling load is handled by the slow
+        # scale-down, and a falling trend extrapolated would release replicas right before a rebound.
+        ahead = stable + max(0.0, trend) * (cfg.stable_window_s / 2 + cfg.cold_start_s)
+        desired = staffed_replicas(ahead, slots, cfg.beta)
+        reason = f"concurrency {ahead:.1f} ahead (stable {stable:.1f}, trend {trend:+.3f}/s)"
+        # A burst that already exceeds the sequence slots of the current replicas cannot wait for the
+        # stable window to notice it (Knative's panic, without its freeze on scaling down).
+        burst = staffed_replicas(short, slots, cfg.beta)
+        if short > state.replicas * slots and burst > desired:
+            desired, reason = burst, f"burst: concurrency {short:.1f} over {cfg.short_window_s:g}s"
 
         if cfg.prefill_tokens_per_s > 0:
             prompt_rate = win.mean(window, now, cfg.short_window_s, lambda s: s.prompt_token_rate)

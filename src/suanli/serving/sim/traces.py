@@ -105,7 +105,8 @@ class SynthesisConfig:
     """How to turn rates into requests.
 
     ServeGen gives only rates, so prompt and output lengths are drawn from log-normal distributions
-    whose medians match the Azure conversation trace (about 1,000 prompt and 130 output tokens).
+    whose medians and means match the Azure conversation trace (prompt median 1,020 and mean 1,155
+    tokens: sigma 0.5; output median 129 and mean 211: sigma 1.0).
     ``mean_rps`` rescales the curve so that a 200 req/s production model replays on a laptop; its
     shape (diurnal peaks, idle windows) is what matters to an autoscaler. ``hours`` limits the replay.
     """
@@ -115,7 +116,7 @@ class SynthesisConfig:
     start_hour: float = 0.0
     seed: int = 0
     input_median: float = 1000.0
-    input_sigma: float = 0.8
+    input_sigma: float = 0.5
     output_median: float = 130.0
     output_sigma: float = 1.0
 
