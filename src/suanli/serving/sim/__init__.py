@@ -3,6 +3,7 @@ virtual clock, with the replica model documented in ``model.py``."""
 
 from suanli.serving.sim.engine import SimConfig, offered_load, simulate, warm_start_replicas
 from suanli.serving.sim.model import ReplicaModel, SimReplica
+from suanli.serving.sim.replay import ReplayOutcome, ReplaySpec, replay, run_static, smallest_static
 from suanli.serving.sim.result import SimResult, percentile
 from suanli.serving.sim.traces import (
     RateWindow,
@@ -17,6 +18,8 @@ from suanli.serving.sim.traces import (
 
 __all__ = [
     "RateWindow",
+    "ReplayOutcome",
+    "ReplaySpec",
     "ReplicaModel",
     "SimConfig",
     "SimReplica",
@@ -29,7 +32,10 @@ __all__ = [
     "parse_mooncake",
     "parse_servegen",
     "percentile",
+    "replay",
+    "run_static",
     "simulate",
+    "smallest_static",
     "synthesize",
     "warm_start_replicas",
 ]
