@@ -34,6 +34,8 @@ def _register() -> None:
     app.command("audit")(audit.audit)
     from suanli.cli import sim
     app.command("sim")(sim.sim)
+    from suanli.cli import serve_sim
+    app.command("serve-sim")(serve_sim.serve_sim)
 
 
 _register()
