@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 
 from suanli.training.tinygpt import parse_config
 from suanli.training.tinygpt.data import DataError
-from suanli.training.tinygpt.loop import ResumeError, learning_rate, train
+from suanli.training.tinygpt.loop import ResumeError, Stopped, learning_rate, train
 
 
 @pytest.fixture(autouse=True)
@@ -86,6 +86,25 @@ def test_resume_in_process_with_dropout_is_exact(tmp_path: Path, corpus: Path, t
     a = load_file(str(tmp_path / "a" / "model.safetensors"))
     b = load_file(str(tmp_path / "b" / "model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_stop_request_checkpoints_and_a_restart_finishes_identically(
+    tmp_path: Path, corpus: Path, tiny: list[str]
+) -> None:
+    def cfg(name: str) -> Any:
+        return parse_config(["--data", str(corpus), "--out", str(tmp_path / name), "--steps", "8",
+                             "--checkpoint-every", "100", *tiny],
+                            env={"SUANLI_CHECKPOINT_DIR": str(tmp_path / f"c{name}")})
+
+    straight = train(cfg("a"), lambda e: None)
+    steps: list[int] = []
+    with pytest.raises(Stopped) as stopped:
+        train(cfg("b"), lambda e: steps.append(e["step"]) if e["event"] == "step" else None,
+              should_stop=lambda: len(steps) >= 3)
+    assert stopped.value.step == 3
+    assert (tmp_path / "cb" / "step-00000003").is_dir()
+    finished = train(cfg("b"), lambda e: None)
+    assert finished.resumed_from == 3 and finished.final_loss == straight.final_loss
 
 
 def test_resume_refuses_other_settings_and_other_data(tmp_path: Path, corpus: Path, tiny: list[str]) -> None:

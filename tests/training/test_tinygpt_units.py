@@ -37,6 +37,7 @@ def test_environment_supplies_checkpoint_dir_restart_count_and_threads() -> None
     (["--checkpoint-every", "0"], {}, "--checkpoint-every"),
     ([], {"SUANLI_RESTART_COUNT": "two"}, "SUANLI_RESTART_COUNT"),
     ([], {"OMP_NUM_THREADS": "many"}, "OMP_NUM_THREADS"),
+    ([], {"SUANLI_TINYGPT_FAULT_AT_STEP": "3:HUP"}, "N:TERM"),
 ])
 def test_bad_settings_are_refused(argv: list[str], env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -16,7 +16,8 @@ from typing import Any
 CHECKPOINT_DIR_ENV = "SUANLI_CHECKPOINT_DIR"
 RESTART_COUNT_ENV = "SUANLI_RESTART_COUNT"
 DATASET_VERSION_ENV = "SUANLI_DATASET_VERSION"
-# Fault injection for tests and drills: the process SIGKILLs itself right after this step.
+# Fault injection for tests and drills: "N" (or "N:KILL") makes the process SIGKILL itself right
+# after step N; "N:TERM" sends itself SIGTERM, as a preemption would.
 FAULT_AT_STEP_ENV = "SUANLI_TINYGPT_FAULT_AT_STEP"
 
 
@@ -51,6 +52,7 @@ class TrainConfig:
     dataset_version: str | None = None
     restart_count: int = 0
     fault_at_step: int | None = field(default=None, compare=False)
+    fault_signal: str = field(default="KILL", compare=False)
 
     @property
     def n_heads(self) -> int:
@@ -93,7 +95,7 @@ class TrainConfig:
         """The settings that must be equal for a checkpoint to be resumed (run length may grow)."""
         d = asdict(self)
         for volatile in ("out", "checkpoint_dir", "steps", "log_every", "restart_count", "fault_at_step",
-                         "keep_checkpoints", "checkpoint_every", "device", "threads", "data",
+                         "fault_signal", "keep_checkpoints", "checkpoint_every", "device", "threads", "data",
                          "dataset_version"):
             d.pop(volatile)
         return d
@@ -141,6 +143,17 @@ def _int_env(env: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
 
 
+def _fault(env: Mapping[str, str]) -> tuple[int | None, str]:
+    raw = env.get(FAULT_AT_STEP_ENV, "").strip()
+    if not raw:
+        return None, "KILL"
+    step, _, sig = raw.partition(":")
+    sig = sig.upper() or "KILL"
+    if not step.isdigit() or sig not in ("KILL", "TERM"):
+        raise ConfigError(f"{FAULT_AT_STEP_ENV} must be N, N:KILL or N:TERM, not {raw!r}")
+    return int(step), sig
+
+
 def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> TrainConfig:
     """Build a validated configuration from ``argv`` and ``env`` (default: this process's)."""
     e = os.environ if env is None else env
@@ -148,6 +161,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     ckpt = a.checkpoint_dir
     if ckpt is None and e.get(CHECKPOINT_DIR_ENV):
         ckpt = Path(e[CHECKPOINT_DIR_ENV])
+    fault = _fault(e)
     threads = a.threads if a.threads is not None else (_int_env(e, "OMP_NUM_THREADS") or 1)
     cfg = TrainConfig(
         data=a.data,
@@ -172,7 +186,8 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         text_field=a.text_field,
         dataset_version=a.dataset_version or e.get(DATASET_VERSION_ENV) or None,
         restart_count=_int_env(e, RESTART_COUNT_ENV) or 0,
-        fault_at_step=_int_env(e, FAULT_AT_STEP_ENV),
+        fault_at_step=fault[0],
+        fault_signal=fault[1],
     )
     cfg.validate()
     return cfg

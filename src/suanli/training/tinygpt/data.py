@@ -32,7 +32,7 @@ class DataError(ValueError):
 class Corpus:
     """The token stream of a dataset, with what lineage needs to name it."""
 
-    tokens: torch.Tensor  # int64, documents joined by EOS
+    tokens: torch.Tensor  # int16 (ids < 257), documents joined by EOS
     documents: int
     skipped: int
     sha256: str
@@ -85,7 +85,7 @@ def load_corpus(path: Path, text_field: str = "text") -> Corpus:
             documents += 1
     if not documents:
         raise DataError(f"{path}: no record has a non-empty string field {text_field!r}")
-    tokens = torch.frombuffer(bytearray(ids.tobytes()), dtype=torch.int16).to(torch.int64)
+    tokens = torch.frombuffer(bytearray(ids.tobytes()), dtype=torch.int16)
     return Corpus(tokens, documents, skipped, digest.hexdigest(), tuple(str(f) for f in files))
 
 
@@ -141,4 +141,4 @@ class Batches:
             self.cursor += 1
             if self.cursor == self.windows:
                 self.epoch, self.cursor = self.epoch + 1, 0
-        return torch.stack(rows)
+        return torch.stack(rows).to(torch.int64)

@@ -36,6 +36,14 @@ class ResumeError(ValueError):
     """The checkpoint folder holds a run that this configuration or dataset cannot continue."""
 
 
+class Stopped(Exception):
+    """Training stopped early on request (SIGTERM: preemption or cancel) after a checkpoint."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"stopped at step {step}")
+        self.step = step
+
+
 def emit_json(event: dict[str, Any]) -> None:
     """Write one event as a JSON line on stdout: the format the platform parses for metrics."""
     sys.stdout.write(json.dumps(event, sort_keys=True) + "\n")
@@ -176,8 +184,13 @@ class _Run:
         return float(loss.item())
 
 
-def train(cfg: TrainConfig, emit: Emit = emit_json) -> TrainResult:
-    """Run (or finish) the training that ``cfg`` describes and write the model folder."""
+def train(cfg: TrainConfig, emit: Emit = emit_json,
+          should_stop: Callable[[], bool] = lambda: False) -> TrainResult:
+    """Run (or finish) the training that ``cfg`` describes and write the model folder.
+
+    ``should_stop`` is asked after every step; when it answers true the run checkpoints (if it has
+    a checkpoint folder) and raises :class:`Stopped`, so a preempted job loses no work.
+    """
     torch.set_num_threads(cfg.threads)
     run = _Run(cfg, emit)
     params = parameter_count(run.model)
@@ -202,11 +215,15 @@ def train(cfg: TrainConfig, emit: Emit = emit_json) -> TrainResult:
                   "lr": learning_rate(cfg, run.step),
                   "tokens_per_s": round(window_steps * tokens_per_step / max(elapsed, 1e-9), 1)})
             window_start, window_steps = time.perf_counter(), 0
-        if run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps:
+        stopping = run.step < cfg.steps and should_stop()
+        if run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps or stopping:
             run.save_checkpoint()
+        if stopping:
+            emit({"event": "stopped", "step": run.step, "checkpointed": cfg.checkpoint_dir is not None})
+            raise Stopped(run.step)
         if cfg.fault_at_step == run.step:
             sys.stdout.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGTERM if cfg.fault_signal == "TERM" else signal.SIGKILL)
     run.model.train(False)
     lineage = _lineage(cfg, run.corpus, run.step, run.last_loss, params, run.curve, run.device)
     out = write_model_dir(cfg.out, run.model, lineage)
