@@ -93,6 +93,10 @@ def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
         return match.group(0)
 
     out = _MARKS.sub(mark, source)
+    if "¥" in out:
+        # NFKC folds the full-width yuan sign; Chinese text writes ``￥``.
+        count += out.count("¥")
+        out = out.replace("¥", "￥")
     if "(" in out:
         out = _PAREN.sub(paren, out)
     return out, count
