@@ -21,10 +21,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = parse_config(argv)
         # Imported here so that `--help` and configuration errors answer without loading torch.
-        from transformers.utils import logging as hf_logging
+        try:
+            from transformers.utils import logging as hf_logging
 
-        from suanli.training.tinygpt.data import DataError
-        from suanli.training.tinygpt.loop import ResumeError, Stopped, train
+            from suanli.training.tinygpt.data import DataError
+            from suanli.training.tinygpt.loop import ResumeError, Stopped, train
+        except ImportError as exc:
+            raise ConfigError(f"{exc}: install the trainer's dependencies with pip install 'suanli[train]'") from exc
 
         # stdout carries the JSON-lines log and stderr the job's errors: no progress bars or notices.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
