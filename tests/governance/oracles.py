@@ -7,6 +7,7 @@ rule classes. If both agree, a bug would have to be made twice in two different 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -56,7 +57,7 @@ def invoice_lines(tenant: str, month: str, records: Iterable[UsageRecord],
                 exact[key] = exact.get(key, Fraction(0)) + amount
             continue
         instants = sorted({r.start, r.end, lo, hi, *(p.effective for p in versions)})
-        for a, b in zip(instants, instants[1:], strict=False):
+        for a, b in itertools.pairwise(instants):
             if a < max(r.start, lo) or b > min(r.end, hi):
                 continue
             price = max((p for p in versions if p.effective <= a), key=lambda p: p.effective)
@@ -93,15 +94,15 @@ def forbidding_rules(rules: list[dict[str, Any]], pool: Mapping[str, Any], work:
         ):
             continue
         parties = [pool["provider"], *pool["resellers"]]
-        checks = {
+        checks: dict[str, Any] = {
             "outside_tenant_jurisdiction": lambda v: pool["jurisdiction"] != work["jurisdiction"],
             "jurisdictions": lambda v: pool["jurisdiction"] in v,
             "jurisdictions_except": lambda v: pool["jurisdiction"] not in v,
             "regions": lambda v: pool["region"] in v,
             "regions_except": lambda v: pool["region"] not in v,
             "lacking_certification": lambda v: v not in pool["certifications"],
-            "providers": lambda v: any(p in v for p in parties),
-            "providers_except": lambda v: any(p not in v for p in parties),
+            "providers": lambda v, parties=parties: any(p in v for p in parties),
+            "providers_except": lambda v, parties=parties: any(p not in v for p in parties),
             "domestic_accelerators": lambda v: pool["domestic"] == v,
             "resale_layers_over": lambda v: len(pool["resellers"]) > v,
         }

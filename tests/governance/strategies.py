@@ -47,7 +47,8 @@ def records(draw: st.DrawFn, n: int = 25) -> list[UsageRecord]:
         sku = draw(st.sampled_from(SKUS))
         start: datetime = draw(instants)
         if sku.meter.timed:
-            end = start + timedelta(seconds=draw(st.integers(0, 3 * 24 * 3600)), microseconds=draw(st.integers(0, 999_999)))
+            seconds, micros = draw(st.integers(0, 3 * 24 * 3600)), draw(st.integers(0, 999_999))
+            end = start + timedelta(seconds=seconds, microseconds=micros)
             units = draw(st.decimals(Decimal("0"), Decimal("64"), places=2))
         else:
             end = start

@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -89,7 +90,7 @@ def test_price_changes_are_never_retroactive(changes, start, length):
         return
     segs = book.segments(H100, lo, hi)
     assert segs[0].start == lo and segs[-1].end == hi
-    for a, b in zip(segs, segs[1:], strict=False):
+    for a, b in itertools.pairwise(segs):
         assert a.end == b.start
     for s in segs:
         assert s.price.effective <= s.start

@@ -83,6 +83,13 @@ def test_finance_only_on_listed_providers_including_every_reseller():
     assert "river-gpu is not listed" in got["sh-resold"][0]
 
 
+def test_an_unlisted_reseller_excludes_a_pool_of_a_listed_operator():
+    resold = pool("bj-resold", operator=HIKING, jurisdiction="CN-SH", resale=[(provider("province-agent"), "0.1")])
+    w = workload(jurisdiction="CN-SH", industry="finance")
+    [decision] = evaluate(RULES, w, [resold], at("2026-11-20 12:00"))
+    assert [e.reasons for e in decision.exclusions] == [("province-agent is not listed",)]
+
+
 def test_a_rule_never_applies_before_its_effective_time():
     w = workload(tenant="bank", industry="internet", classification=DataClass.PUBLIC)
     before = evaluate(RULES, w, POOLS, at("2026-11-30 23:59"))

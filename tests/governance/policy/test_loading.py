@@ -111,7 +111,8 @@ def test_a_rule_must_forbid_something_unless_withdrawn():
     assert "missing required field 'forbid'" in err.message
     [rule] = load_rules("- {id: r, version: 2, author: a, effective: 2026-11-01, withdrawn: true}")
     assert rule.withdrawn
-    err = load_error("- {id: r, version: 1, author: a, effective: 2026-11-01, forbid: {outside_tenant_jurisdiction: false}}")
+    err = load_error("- {id: r, version: 1, author: a, effective: 2026-11-01, "
+                     "forbid: {outside_tenant_jurisdiction: false}}")
     assert "may only be true" in err.message
 
 
