@@ -97,11 +97,17 @@ def test_stop_request_checkpoints_and_a_restart_finishes_identically(
                             env={"SUANLI_CHECKPOINT_DIR": str(tmp_path / f"c{name}")})
 
     straight = train(cfg("a"), lambda e: None)
-    steps: list[int] = []
+    asked: list[int] = []  # should_stop is asked once after each step
+
+    def third_time() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
+    events: list[dict[str, Any]] = []
     with pytest.raises(Stopped) as stopped:
-        train(cfg("b"), lambda e: steps.append(e["step"]) if e["event"] == "step" else None,
-              should_stop=lambda: len(steps) >= 3)
+        train(cfg("b"), events.append, should_stop=third_time)
     assert stopped.value.step == 3
+    assert events[-1] == {"event": "stopped", "step": 3, "checkpointed": True}
     assert (tmp_path / "cb" / "step-00000003").is_dir()
     finished = train(cfg("b"), lambda e: None)
     assert finished.resumed_from == 3 and finished.final_loss == straight.final_loss

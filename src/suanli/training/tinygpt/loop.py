@@ -169,7 +169,7 @@ class _Run:
         path = checkpoint.save(root, self.step, state, meta, self.cfg.keep_checkpoints)
         self.emit({"event": "checkpoint", "step": self.step, "path": str(path)})
 
-    def train_step(self) -> float:
+    def train_step(self) -> torch.Tensor:
         self.step += 1
         lr = learning_rate(self.cfg, self.step)
         for group in self.optimizer.param_groups:
@@ -181,7 +181,8 @@ class _Run:
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(loss.item())
+        # Left on the device: reading it every step would stall a GPU on a sync per step.
+        return loss.detach()
 
 
 def train(cfg: TrainConfig, emit: Emit = emit_json,
@@ -204,19 +205,21 @@ def train(cfg: TrainConfig, emit: Emit = emit_json,
     tokens_per_step = cfg.batch_size * cfg.context
     window_start, window_steps = time.perf_counter(), 0
     while run.step < cfg.steps:
-        run.last_loss = run.train_step()
+        loss = run.train_step()
         window_steps += 1
-        if run.step % cfg.log_every == 0 or run.step in (1, cfg.steps):
-            if run.device.type == "cuda":
-                torch.cuda.synchronize(run.device)
+        stopping = run.step < cfg.steps and should_stop()
+        log_now = run.step % cfg.log_every == 0 or run.step in (1, cfg.steps)
+        checkpoint_now = run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps or stopping
+        if log_now or checkpoint_now:
+            run.last_loss = float(loss.item())  # waits for the device: the timing below is honest
+        if log_now:
             elapsed = time.perf_counter() - window_start
             run.curve.append([run.step, run.last_loss])
             emit({"event": "step", "step": run.step, "loss": round(run.last_loss, 6),
                   "lr": learning_rate(cfg, run.step),
                   "tokens_per_s": round(window_steps * tokens_per_step / max(elapsed, 1e-9), 1)})
             window_start, window_steps = time.perf_counter(), 0
-        stopping = run.step < cfg.steps and should_stop()
-        if run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps or stopping:
+        if checkpoint_now:
             run.save_checkpoint()
         if stopping:
             emit({"event": "stopped", "step": run.step, "checkpointed": cfg.checkpoint_dir is not None})
