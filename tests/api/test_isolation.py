@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from tests.api.helpers import make_tenant
 
 from suanli.client import Client
-from tests.api.helpers import make_tenant
 
 # A valid body per mutating route, so that the answer is decided by isolation, not by validation.
 BODIES: dict[str, dict[str, object] | None] = {

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from tests.api.helpers import make_tenant
 
 from suanli.client import Client
 from suanli.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from tests.api.helpers import make_tenant
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
+from tests.conftest import free_port
 
 from suanli.state.db import Database
-from tests.conftest import free_port
 
 
 class Server:
@@ -143,5 +143,6 @@ def test_sigkill_during_writes_loses_nothing_and_creates_nothing_twice(server: S
     with db.session() as s:
         if db.is_sqlite:
             assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        assert s.execute(text("SELECT count(*) FROM tenants WHERE status NOT IN ('active', 'provisioning')")).scalar() == 0
+        odd = s.execute(text("SELECT count(*) FROM tenants WHERE status NOT IN ('active', 'provisioning')"))
+        assert odd.scalar() == 0
     db.dispose()

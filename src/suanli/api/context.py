@@ -74,8 +74,9 @@ class Ctx:
                 )
                 s.flush()
             return JSONResponse(out, status_code=201)
-        except IntegrityError:
-            # The same key raced us from another connection and won: answer what it answered.
+        except (IntegrityError, Conflict):
+            # A request with the same key raced us from another connection and won (our insert waited
+            # for its commit, then collided): answer what it answered. Otherwise the conflict is real.
             with self.tx() as s:
                 replay = self._replay(s, key, fingerprint)
             if replay is None:

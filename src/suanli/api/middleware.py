@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import anyio
-
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,16 +62,28 @@ class Observe:
                     return {"type": "http.disconnect"}
             return message
 
+        audited = False
+        audit = scope["method"] in MUTATING and scope["path"].startswith("/api/")
+
+        async def record(code: int) -> None:
+            # Before the answer leaves: a client that saw the answer can find the event.
+            nonlocal audited
+            if audit and not audited:
+                audited = True
+                await anyio.to_thread.run_sync(self._audit, scope, code, request_id)
+
         async def tracking_send(message: Message) -> None:
             nonlocal status
             if too_large:
                 if message["type"] == "http.response.start":
                     status = 413
+                    await record(status)
                     await self._too_large(scope, receive, send, request_id)
                 return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                await record(status)
             await send(message)
 
         try:
@@ -81,8 +92,7 @@ class Observe:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
-            if scope["method"] in MUTATING and scope["path"].startswith("/api/"):
-                await anyio.to_thread.run_sync(self._audit, scope, status, request_id)
+            await record(status)  # the app failed before answering
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         response = error_response(

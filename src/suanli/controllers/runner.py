@@ -59,7 +59,8 @@ class ControllerRunner:
     def healthy(self) -> bool:
         """Running, and a pass finished recently."""
         alive = self._thread is not None and self._thread.is_alive()
-        recent = self.last_pass_at is not None and time.monotonic() - self.last_pass_at < max(30.0, 10 * self.interval_s)
+        stale_after = max(30.0, 10 * self.interval_s)
+        recent = self.last_pass_at is not None and time.monotonic() - self.last_pass_at < stale_after
         return alive and recent
 
     def _loop(self) -> None:

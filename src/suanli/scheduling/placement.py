@@ -64,7 +64,8 @@ def _many_nodes(free: FreeDevices, kind: str, demand: Demand, nodes: int, per: i
         pool = free.whole[kind]
         if len(pool) < nodes:
             return None
-        cands = sorted(i for i in pool if i not in exclude)
+        # Nodes of a kind may differ in size: a whole small node is not a whole node's worth.
+        cands = sorted(i for i in pool if i not in exclude and free.nodes[i].devices >= per)
     else:
         cands = sorted(i for c in range(per, len(free.buckets[kind]))
                        for i in free.buckets[kind][c] if i not in exclude)

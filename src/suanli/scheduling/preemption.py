@@ -43,7 +43,7 @@ def choose_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Seq
         need.sort()
         _, i = need[0]
         return _free_on(free, i, per, on_node[i], set())
-    idle_whole = [i for i in free.whole[kind] if i not in exclude] if per == free.node_size[kind] else []
+    idle_whole = [i for i in free.whole[kind] if i not in exclude and free.nodes[i].devices >= per]
     pool = sorted(need + [(0, i) for i in idle_whole if i not in held])
     if len(pool) < nodes:
         return None

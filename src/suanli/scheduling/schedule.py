@@ -45,6 +45,7 @@ class _Pass:
     started: list[RunningJob] = field(default_factory=list)
     preempted: list[Preempt] = field(default_factory=list)
     victims: set[str] = field(default_factory=set)
+    claimed: set[str] = field(default_factory=set)  # stopping jobs whose devices a waiting job counts on
     reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reservation: Reservation | None = None
     reserve_tried: bool = False
@@ -127,6 +128,8 @@ def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
         if placement is not None:
             _admit(p, job, placement, borrowed=p.usage.enabled and not within)
             return True
+        if _await_stopping(p, job, kind):
+            return True
         if within and _reclaim(p, job, kind):
             return True
         if p.policy.preemptive and not guaranteed_only and _preempt(p, job, kind):
@@ -174,6 +177,25 @@ def _stop(p: _Pass, job: Job, victims: list[RunningJob], why: str) -> None:
     p.reasons[job.id] = (f"waiting for {len(victims)} preempted job(s) to checkpoint",
                          p.now + p.policy.grace_period_s)
     p.failed.clear()
+
+
+def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
+    """Let ``job`` wait for devices that preempted jobs are about to release, instead of preempting more.
+
+    Without this, a job whose victims are still checkpointing would choose new victims on every pass
+    during the grace period (a preemption cascade, the Kueue bug class the tests guard against).
+    """
+    stopping = [r for r in p.snapshot.running if r.preempted_at is not None and r.job.id not in p.claimed]
+    if not stopping:
+        return False
+    wait_for = choose_victims(p.free, kind, job.demand, stopping)
+    if not wait_for:
+        return False
+    p.claimed.update(r.job.id for r in wait_for)
+    p.usage.add(job.tenant, kind, job.demand.count)
+    end = max((r.preempted_at or p.now) for r in wait_for) + p.policy.grace_period_s
+    p.reasons[job.id] = (f"waiting for {len(wait_for)} preempted job(s) to checkpoint", max(end, p.now))
+    return True
 
 
 def _reclaim(p: _Pass, job: Job, kind: str) -> bool:

@@ -24,7 +24,9 @@ def _may_manage(principal: Principal, owner: User) -> None:
         principal.require(Permission.USERS_MANAGE)
 
 
-def issue(session: Session, tenant: Tenant, user: User, *, name: str, expires_at: datetime | None) -> tuple[ApiKey, str]:
+def issue(
+    session: Session, tenant: Tenant, user: User, *, name: str, expires_at: datetime | None
+) -> tuple[ApiKey, str]:
     """A new key for ``user`` and its token (the only time the token exists in clear)."""
     secret = new_secret()
     key = ApiKey(

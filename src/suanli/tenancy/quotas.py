@@ -23,12 +23,16 @@ from suanli.tenancy.roles import Permission
 MAX_DEVICES = 1_000_000
 
 
+def _find(session: Session, tenant_id: str, kind: str) -> AcceleratorQuota | None:
+    query = select(AcceleratorQuota).where(AcceleratorQuota.tenant_id == tenant_id)
+    return session.scalars(query.where(AcceleratorQuota.accelerator_kind == kind)).first()
+
+
 def listing(session: Session, principal: Principal, tenant_ref: str) -> Sequence[AcceleratorQuota]:
     tenant = tenants.resolve(session, principal, tenant_ref)
     principal.require(Permission.READ)
-    return session.scalars(
-        select(AcceleratorQuota).where(AcceleratorQuota.tenant_id == tenant.id).order_by(AcceleratorQuota.accelerator_kind)
-    ).all()
+    query = select(AcceleratorQuota).where(AcceleratorQuota.tenant_id == tenant.id)
+    return session.scalars(query.order_by(AcceleratorQuota.accelerator_kind)).all()
 
 
 def put(
@@ -41,11 +45,9 @@ def put(
     for field, value in (("nominal", nominal), ("borrowing_limit", borrowing_limit)):
         if not 0 <= value <= MAX_DEVICES:
             raise InvalidInput(f"{field} must be between 0 and {MAX_DEVICES}, got {value}")
-    quota = session.scalars(
-        select(AcceleratorQuota).where(AcceleratorQuota.tenant_id == tenant.id, AcceleratorQuota.accelerator_kind == kind)
-    ).first()
+    quota = _find(session, tenant.id, kind)
     if quota is None:
-        quota = AcceleratorQuota(id=new_id("quo"), tenant_id=tenant.id, accelerator_kind=kind, nominal=0, borrowing_limit=0)
+        quota = AcceleratorQuota(id=new_id("quo"), tenant_id=tenant.id, accelerator_kind=kind)
         session.add(quota)
     quota.nominal = nominal
     quota.borrowing_limit = borrowing_limit
@@ -57,9 +59,7 @@ def put(
 def delete(session: Session, principal: Principal, tenant_ref: str, kind: str) -> None:
     tenant = tenants.resolve(session, principal, tenant_ref)
     principal.require(Permission.TENANTS_MANAGE)
-    quota = session.scalars(
-        select(AcceleratorQuota).where(AcceleratorQuota.tenant_id == tenant.id, AcceleratorQuota.accelerator_kind == kind)
-    ).first()
+    quota = _find(session, tenant.id, kind)
     if quota is None:
         raise NotFound(f"tenant {tenant.name!r} has no quota for {kind!r}")
     session.delete(quota)

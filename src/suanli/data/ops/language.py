@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from suanli.data.ops import charclass
 from suanli.data.ops.operator import Doc, Result, drop, keep
 
 _EN_WORDS = frozenset(
@@ -22,17 +23,10 @@ _WORD = re.compile(r"[a-z]+")
 def identify(text: str, sample: int = 4000) -> tuple[str, float]:
     """Return (language code, confidence in 0..1) for the first ``sample`` characters of ``text``."""
     head = text[:sample]
-    han = kana = hangul = latin = 0
-    for ch in head:
-        o = ord(ch)
-        if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-            han += 1
-        elif 0x3040 <= o <= 0x30FF:
-            kana += 1
-        elif 0xAC00 <= o <= 0xD7AF:
-            hangul += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
+    han = charclass.count(charclass.HAN, head)
+    kana = charclass.count(charclass.KANA, head)
+    hangul = charclass.count(charclass.HANGUL, head)
+    latin = charclass.count(charclass.LATIN, head)
     letters = han + kana + hangul + latin
     if letters == 0:
         return "und", 0.0

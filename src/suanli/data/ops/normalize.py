@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from suanli.data.ops.script import to_simplified
 
@@ -16,8 +17,13 @@ _PINYIN_NOTE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚ
 _NOISE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
+@lru_cache(maxsize=4)
 def normalize(text: str, simplify: bool = True) -> str:
-    """NFKC, case-fold, Traditional to Simplified, drop pinyin notes, punctuation and whitespace."""
+    """NFKC, case-fold, Traditional to Simplified, drop pinyin notes, punctuation and whitespace.
+
+    Cached for the last few texts: exact and near dedup normalise the same document one after the
+    other.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     if "(" in text:
         text = _PINYIN_NOTE.sub("", text)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
+from suanli.data.ops import charclass
 from suanli.data.ops.operator import TextOperator
 
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-_FULL_FORMS = frozenset("，：；？！（）")
+_FULL_FORMS = re.compile("[，：；？！（）]")
 _MARKS = re.compile(r"[,:;?!]|\.{3,}")
 _PAREN = re.compile(r"\(([^()\n]{0,80})\)")
 
@@ -32,10 +33,8 @@ def is_chinese(ch: str) -> bool:
 
 def chinese_share(text: str) -> float:
     """Share of Han characters among the non-space characters of ``text``."""
-    visible = [c for c in text if not c.isspace()]
-    if not visible:
-        return 0.0
-    return sum(1 for c in visible if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf") / len(visible)
+    visible = charclass.visible_length(text)
+    return charclass.count(charclass.HAN, text) / visible if visible else 0.0
 
 
 def _ascii(ch: str) -> bool:
@@ -63,7 +62,7 @@ def _wants_full(text: str, start: int, end: int) -> bool:
 
 def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
     """Return ``text`` with full-width punctuation restored, and how many marks were restored."""
-    if chinese_share(text) < min_share or any(c in _FULL_FORMS for c in text):
+    if _FULL_FORMS.search(text) or chinese_share(text) < min_share:
         # A document that still has any full-width mark was not folded by NFKC: its ASCII marks are
         # the author's, and changing them would be an edit, not a repair.
         return text, 0

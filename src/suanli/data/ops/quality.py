@@ -7,16 +7,17 @@ breaks, and the reason names the rule (``quality:dup_lines``), so the report sho
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+from suanli.data.ops import charclass
 from suanli.data.ops.operator import Doc, Result, drop, keep
 
 _TERMINAL = tuple("。！？!?…”」』.;；:：)）")
 _SYMBOLS = frozenset("#…|•·►▶★☆■□◆◇●○→←↑↓")
 
 
-def _han_count(text: str) -> int:
-    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+_SYMBOL_RE = re.compile("[" + re.escape("".join(sorted(_SYMBOLS))) + "]+")
 
 
 def dup_ngram_share(text: str, n: int) -> float:
@@ -42,14 +43,14 @@ def measures(text: str) -> dict[str, float]:
     dup_line_chars = sum(len(ln) * c for ln, c in line_counts.items() if c > 1)
     return {
         "chars": float(len(visible)),
-        "han_share": _han_count(visible) / n,
+        "han_share": charclass.count(charclass.HAN, visible) / n,
         "lines": float(len(lines)),
         "dup_line_share": dup_lines / max(1, len(lines)),
         "dup_line_char_share": dup_line_chars / n,
         "short_line_share": sum(1 for ln in lines if len(ln) < 10) / max(1, len(lines)),
         "terminal_line_share": sum(1 for ln in lines if ln.endswith(_TERMINAL)) / max(1, len(lines)),
-        "symbol_share": sum(1 for c in visible if c in _SYMBOLS) / n,
-        "digit_share": sum(1 for c in visible if c.isdigit()) / n,
+        "symbol_share": charclass.count(_SYMBOL_RE, visible) / n,
+        "digit_share": charclass.count(charclass.DIGIT, visible) / n,
     }
 
 

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from suanli.data.ops import charclass
 from suanli.data.ops.operator import TextOperator
 
 
@@ -39,21 +40,17 @@ def _untable_zhu(text: str) -> str:
     return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
 
 
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
 
 # Characters that only Simplified Chinese writes: their presence next to many Traditional forms is the
 # fingerprint of a mechanical conversion that missed a few, or of a mixed document.
 def traditional_share(text: str) -> tuple[int, int]:
     """Count (Han characters, characters that ``t2s`` would change)."""
-    han = [ch for ch in text if _is_han(ch)]
-    if not han:
+    joined = "".join(charclass.HAN.findall(text))
+    if not joined:
         return 0, 0
-    joined = "".join(han)
     converted = to_simplified(joined)
     changed = sum(1 for a, b in zip(joined, converted, strict=False) if a != b)
-    return len(han), changed
+    return len(joined), changed
 
 
 class SimplifyScript(TextOperator):
@@ -82,23 +79,26 @@ class SimplifyScript(TextOperator):
         self.min_share = min_share
         self.marker_share = marker_share
 
-    def looks_mechanical(self, text: str) -> bool:
-        """Whether ``text`` reads like Simplified text pushed through a one-to-one table."""
+    def looks_mechanical(self, text: str, sample: int = 3000) -> bool:
+        """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
+
+        The decision is per document, so a sample of ``sample`` characters decides (phrase-level
+        conversions are the expensive part of the operator).
+        """
+        text = text[:sample]
         han, changed = traditional_share(text)
         if han == 0 or changed / han < self.min_share:
             return False
         simplified = to_simplified(text)
-        # Convert back with Taiwan's phrase-aware table: genuine Traditional text comes back (nearly)
-        # unchanged; a character-table conversion differs where words need another Traditional form.
-        standard = str(_converter("s2twp").convert(simplified))
-        hk = str(_converter("s2hk").convert(simplified))
-        diff_tw = sum(1 for a, b in zip(text, standard, strict=False) if a != b)
-        diff_hk = sum(1 for a, b in zip(text, hk, strict=False) if a != b)
-        if min(diff_tw, diff_hk) / han > self.marker_share:
-            return True
-        # Text that is character for character OpenCC's own standard Traditional, and not also what
-        # Taiwan or Hong Kong would write, came out of a converter.
-        return text == str(_converter("s2t").convert(simplified)) and diff_tw > 0 and diff_hk > 0
+
+        def differs(config: str) -> int:
+            other = str(_converter(config).convert(simplified))
+            return sum(1 for a, b in zip(text, other, strict=False) if a != b)
+
+        # Convert back the way Hong Kong and Taiwan (with its phrase table) write: genuine Traditional
+        # text comes back unchanged in one of them; a character-table conversion differs in both.
+        return (differs("s2hk") / han > self.marker_share
+                and differs("s2twp") / han > self.marker_share)
 
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         if self.mode == "never":

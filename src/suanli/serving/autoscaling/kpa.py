@@ -62,7 +62,7 @@ class Kpa:
         stable = win.mean(window, now, cfg.stable_window_s, field)
         panic = win.mean(window, now, cfg.panic_window_s, field)
         memory = state.memory
-        last_active = win.last_active(win.recent(window, now, cfg.stable_window_s), memory.last_active_at)
+        last_active = win.last_active(window, memory.last_active_at)
 
         # Knative divides by at least one ready pod so that scale-from-zero can panic.
         ready = max(1, state.ready)

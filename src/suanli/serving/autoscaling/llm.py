@@ -49,6 +49,7 @@ class LlmPolicyConfig:
     prefill_utilisation: float = 0.6
     scale_down_window_s: float | None = None
     idle_grace_s: float = 300.0
+    down_tolerance: float = 0.0
 
     def __post_init__(self) -> None:
         if self.slots_per_replica < 1:
@@ -123,8 +124,14 @@ class LlmPolicy:
                 desired = wanted
                 reason = f"queue {latest.queue_depth} with ttft p90 {latest.ttft_p90_s:.2f}s"
 
+        if desired < state.replicas and cfg.down_tolerance > 0:
+            # Kubernetes HPA's tolerance: release a replica only if the load is clearly below what the
+            # smaller count can carry, not merely at the boundary where noise flips it every minute.
+            desired = max(desired, min(state.replicas, staffed_replicas(ahead * (1 + cfg.down_tolerance),
+                                                                        slots, cfg.beta)))
+
         memory = state.memory
-        last_active = win.last_active(win.recent(window, now, cfg.stable_window_s), memory.last_active_at)
+        last_active = win.last_active(window, memory.last_active_at)
         keep_from = now - cfg.down_window_s
         history = (*(p for p in memory.recent_desired if p[0] > keep_from), (now, desired))
         held = max(n for _, n in history)
