@@ -36,6 +36,8 @@ def _register() -> None:
     app.command("sim")(sim.sim)
     from suanli.cli import serve_sim
     app.command("serve-sim")(serve_sim.serve_sim)
+    from suanli.cli import policy
+    app.add_typer(policy.app, name="policy")
 
 
 _register()
