@@ -26,7 +26,7 @@ import postgres  # noqa: E402
 
 from suanli.api.app import create_app  # noqa: E402
 from suanli.controllers.runner import ControllerRunner  # noqa: E402
-from suanli.controllers.tenants import TenantController  # noqa: E402
+from suanli.controllers.registry import all_controllers  # noqa: E402
 from suanli.state.db import Database  # noqa: E402
 from suanli.tenancy.bootstrap import ensure_admin  # noqa: E402
 
@@ -92,7 +92,7 @@ class Platform:
     def __init__(self, db: Database, home: Path) -> None:
         self.db = db
         self.home = home
-        self.runner = ControllerRunner(db, [TenantController(home / "objects")], worker="test", interval_s=3600)
+        self.runner = ControllerRunner(db, all_controllers(home), worker="test", interval_s=3600)
         self.app = create_app(db, self.runner)
         self.admin_token = ensure_admin(db, home / "admin.key") or ""
         self.port = free_port()

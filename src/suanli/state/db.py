@@ -64,7 +64,7 @@ class Database:
             return False
 
     def migrate(self) -> None:
-        """Apply every Alembic migration up to head; safe when several servers start at once."""
+        """Apply every Alembic migration (every branch head); safe when several servers start at once."""
         from alembic import command
         from alembic.config import Config
 
@@ -75,7 +75,7 @@ class Database:
                 # Serialise concurrent upgrades of one PostgreSQL database by several server processes.
                 conn.execute(text("SELECT pg_advisory_xact_lock(7242031)"))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # each plane's migrations are a branch off 0001
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,15 @@
+"""Every controller a server runs. A plane adds its controller here, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from suanli.controllers.base import Controller
+from suanli.controllers.tenants import TenantController
+
+
+def all_controllers(home: Path) -> list[Controller]:
+    """The controllers of a server whose state directory is ``home``."""
+    return [
+        TenantController(home / "objects"),
+    ]
