@@ -103,3 +103,11 @@ def test_scale_from_zero_on_traffic() -> None:
 def test_bad_config() -> None:
     with pytest.raises(Exception, match="slots_per_replica"):
         LlmPolicyConfig(slots_per_replica=0)
+
+
+def test_scale_down_tolerance_keeps_a_count_at_the_boundary() -> None:
+    flat = line(lambda t: 38.0, 300.0)  # staffed(38) = 6 replicas, staffed(38 * 1.1) = 7
+    assert POLICY.recommend(ScalingState(7, 7), flat, 300.0).replicas == 7
+    assert POLICY.recommend(ScalingState(8, 8), flat, 300.0).replicas == 7
+    eager = LlmPolicy(LlmPolicyConfig(slots_per_replica=8, down_tolerance=0.0))
+    assert eager.recommend(ScalingState(7, 7), flat, 300.0).replicas == 6

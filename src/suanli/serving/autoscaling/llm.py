@@ -14,9 +14,10 @@ ruins time to first token has already formed. This policy
    (long-prompt traffic is prefill bound long before its sequence slots fill);
 4. reacts to what users feel: requests queued while the observed time to first token approaches the
    SLO add replicas for the queue at once;
-5. scales down slowly (the highest count wanted over ``scale_down_window_s``, which grows with the
-   cold start, because a replica removed and needed again costs a cold start), and to zero only after
-   ``idle_grace_s`` without traffic.
+5. scales down slowly: the highest count wanted over ``scale_down_window_s`` (which grows with the
+   cold start, because a replica removed and needed again costs a cold start), and only when the load
+   is ``down_tolerance`` below what the smaller count carries; to zero only after ``idle_grace_s``
+   without traffic.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class LlmPolicyConfig:
     prefill_utilisation: float = 0.6
     scale_down_window_s: float | None = None
     idle_grace_s: float = 300.0
-    down_tolerance: float = 0.0
+    down_tolerance: float = 0.1
 
     def __post_init__(self) -> None:
         if self.slots_per_replica < 1:
