@@ -146,3 +146,30 @@ def test_sigkill_during_writes_loses_nothing_and_creates_nothing_twice(server: S
         odd = s.execute(text("SELECT count(*) FROM tenants WHERE status NOT IN ('active', 'provisioning')"))
         assert odd.scalar() == 0
     db.dispose()
+
+
+def test_two_servers_share_one_database(tmp_path: Path, database_url: str) -> None:
+    servers = [Server(tmp_path / f"home{i}", database_url) for i in range(2)]
+    try:
+        for s in servers:
+            s.start()
+        a, b = servers
+        auth_a = {"Authorization": f"Bearer {a.token()}"}
+        auth_b = {"Authorization": f"Bearer {b.token()}"}
+        for i in range(40):
+            target, auth = (a, auth_a) if i % 2 else (b, auth_b)
+            httpx.post(f"{target.url}/api/v1/tenants", json={"name": f"t{i}"}, headers=auth).raise_for_status()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            tenants = httpx.get(f"{a.url}/api/v1/tenants", params={"limit": 100}, headers=auth_a).json()["items"]
+            if all(t["status"] == "active" for t in tenants):
+                break
+            time.sleep(0.2)
+        assert len(tenants) == 41 and all(t["status"] == "active" for t in tenants)
+        events = httpx.get(f"{b.url}/api/v1/audit", params={"limit": 500}, headers=auth_b).json()["items"]
+        provisioned = [e["target"] for e in events if e["action"] == "tenant.provisioned"]
+        assert sorted(provisioned) == sorted(f"tenants/t{i}" for i in range(40))  # each once, by one server
+    finally:
+        for s in servers:
+            if s.proc and s.proc.poll() is None:
+                assert s.stop()[0] == 0
