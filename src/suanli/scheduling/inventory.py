@@ -7,7 +7,7 @@ eight buckets instead of every node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from suanli.core.errors import InvalidInput
 from suanli.scheduling.model import Cluster, Node, Placement, RunningJob
@@ -16,23 +16,31 @@ from suanli.scheduling.model import Cluster, Node, Placement, RunningJob
 class FreeDevices:
     """Idle device indices per node, bucketed by idle count per kind. Mutated as a pass admits jobs."""
 
-    def __init__(self, cluster: Cluster, running: Iterable[RunningJob]) -> None:
+    def __init__(self, cluster: Cluster, running: Sequence[RunningJob]) -> None:
         self.nodes: list[Node] = list(cluster.nodes)
         self.index: dict[str, int] = {n.name: i for i, n in enumerate(self.nodes)}
-        self.free: list[list[int]] = [list(range(n.devices)) for n in self.nodes]
+        held: dict[str, list[int]] = {}
         for r in running:
             for name, devs in r.placement.devices:
-                i = self.index.get(name)
-                if i is None:
-                    raise InvalidInput(f"running job {r.job.id!r} holds devices on unknown node {name!r}")
-                row = self.free[i]
-                for d in devs:
-                    try:
-                        row.remove(d)
-                    except ValueError:
-                        raise InvalidInput(
-                            f"device {name}/{d} is held twice or does not exist (job {r.job.id!r})"
-                        ) from None
+                h = held.get(name)
+                if h is None:
+                    held[name] = list(devs)
+                else:
+                    h.extend(devs)
+        self.free: list[list[int]] = []
+        for n in self.nodes:
+            h = held.pop(n.name, None)
+            if h is None:
+                self.free.append(list(range(n.devices)))
+                continue
+            hs = set(h)
+            if len(hs) != len(h) or min(hs) < 0 or max(hs) >= n.devices:
+                raise InvalidInput(f"a device of node {n.name!r} is held twice or does not exist",
+                                   details={"jobs": _holders(running, n.name)})
+            self.free.append([d for d in range(n.devices) if d not in hs])
+        if held:
+            name = min(held)
+            raise InvalidInput(f"running job(s) {_holders(running, name)} hold devices on unknown node {name!r}")
         self.node_size: dict[str, int] = {}
         for n in self.nodes:
             self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
@@ -85,3 +93,7 @@ class FreeDevices:
     def pick(self, i: int, count: int) -> tuple[str, tuple[int, ...]]:
         """The lowest ``count`` idle devices of node ``i`` (not yet taken)."""
         return self.nodes[i].name, tuple(self.free[i][:count])
+
+
+def _holders(running: Iterable[RunningJob], node: str) -> list[str]:
+    return sorted(r.job.id for r in running if node in r.placement.node_names)

@@ -41,9 +41,30 @@ class Policy:
     #: How often a simulator should re-run the pass when nothing else happens (ranks drift with time).
     requeue_interval_s: float | None = None
 
+    #: True when ``rank`` depends on the job alone (not on time or tenants), so it can be memoised.
+    static_rank = True
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Job, float, tuple[Rank, str]]] = {}
+
     def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
         """Sort key of a job (pending or running, with its ``attained`` device-seconds): smaller first."""
         return (-job.priority, job.submitted_at)
+
+    def sort_key(self, job: Job, attained: float, ctx: RankContext) -> tuple[Rank, str]:
+        """``(rank, job id)``: a total order, remembered per job object when it cannot change (a simulator
+        asks for the same jobs' keys every pass)."""
+        if not self.static_rank:
+            return self.rank(job, attained, ctx), job.id
+        hit = self._memo.get(id(job))
+        # The job object is kept in the entry, so its id cannot be reused while the entry lives.
+        if hit is not None and hit[0] is job and hit[1] == attained:
+            return hit[2]
+        r = self.rank(job, attained, ctx), job.id
+        if len(self._memo) > 1_000_000:
+            self._memo.clear()
+        self._memo[id(job)] = (job, attained, r)
+        return r
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         """Whether a waiting job of rank ``waiting`` may displace a running job of rank ``running``."""
@@ -78,7 +99,10 @@ class Tiresias(Policy):
     grace_period_s = 0.0
     requeue_interval_s = 300.0
 
+    static_rank = False
+
     def __init__(self, thresholds: tuple[float, ...] = (3_600.0, 36_000.0), promote_knob: float = 8.0) -> None:
+        super().__init__()
         self.thresholds = thresholds
         self.promote_knob = promote_knob
 
@@ -114,7 +138,10 @@ class Suanli(Policy):
     grace_period_s = 60.0
     requeue_interval_s = 600.0  # = min_run_time_s: no job can be displaced sooner
 
+    static_rank = False
+
     def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2) -> None:
+        super().__init__()
         self.base_s = base_s
         self.preempt_gap = preempt_gap
         # Level boundaries base*(f-1), base*(f^2-1), ...: level = how many a job has passed.

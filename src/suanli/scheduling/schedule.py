@@ -45,7 +45,8 @@ class _Pass:
     started: list[RunningJob] = field(default_factory=list)
     preempted: list[Preempt] = field(default_factory=list)
     victims: set[str] = field(default_factory=set)
-    claimed: set[str] = field(default_factory=set)  # stopping jobs whose devices a waiting job counts on
+    claimed: set[str] = field(default_factory=set)
+    stopping: list[RunningJob] | None = None  # stopping jobs whose devices a waiting job counts on
     reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reservation: Reservation | None = None
     reserve_tried: bool = False
@@ -65,15 +66,15 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
     p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
-    rank = policy.rank
+    key = policy.sort_key
     if not explain and not usage.enabled and not any(p.free.total.values()):
         # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
         # against the worst-ranked running one can tell (may_preempt is monotone in both).
         pool = _victim_pool(p) if policy.preemptive else []
-        if not pool or not policy.may_preempt(min(rank(j, j.attained_service, ctx) for j in snapshot.pending),
+        if not pool or not policy.may_preempt(min(key(j, j.attained_service, ctx) for j in snapshot.pending)[0],
                                               pool[0][0]):
             return Decisions()
-    ranked = sorted(snapshot.pending, key=lambda j: (rank(j, j.attained_service, ctx), j.id))
+    ranked = sorted(snapshot.pending, key=lambda j: key(j, j.attained_service, ctx))
     if usage.enabled:
         waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)]
     else:
@@ -185,7 +186,11 @@ def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
     Without this, a job whose victims are still checkpointing would choose new victims on every pass
     during the grace period (a preemption cascade, the Kueue bug class the tests guard against).
     """
-    stopping = [r for r in p.snapshot.running if r.preempted_at is not None and r.job.id not in p.claimed]
+    if p.stopping is None:
+        p.stopping = [r for r in p.snapshot.running if r.preempted_at is not None]
+    if not p.stopping:
+        return False
+    stopping = [r for r in p.stopping if r.job.id not in p.claimed]
     if not stopping:
         return False
     wait_for = choose_victims(p.free, kind, job.demand, stopping)
