@@ -164,6 +164,10 @@ def test_nothing_is_placed_where_a_rule_forbids_and_every_fit_permitted_pool_is_
         forbidden = oracles.forbidding_rules(rules, f, work, now)
         fits = any(f["accelerators"].get(k, 0) >= work["accelerator_count"] for k in work["accelerator_kinds"])
         assert (f["id"] in offered) == (not forbidden and fits)
+    for o in q.offers:
+        # Every layer is visible: what the tenant pays is the base plus what each layer added.
+        assert o.hourly == o.hourly_base + sum(c.added for c in o.layers)
+        assert abs(o.score * o.performance - o.hourly) < Decimal("1e-40")
     if q.chosen is not None:
         assert not oracles.forbidding_rules(rules, next(f for f in facts if f["id"] == q.chosen.pool), work, now)
         assert q.chosen.score == min(o.score for o in q.offers)

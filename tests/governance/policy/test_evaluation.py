@@ -135,3 +135,10 @@ def test_evaluation_agrees_with_an_independent_oracle(rules, pools, work, now):
         assert decision.permitted == (not expected)
         for e in decision.exclusions:
             assert str(e).startswith(f"pool {facts['id']} excluded by rule {e.rule} version {e.version}")
+
+
+def test_a_rule_without_conditions_forbids_nothing():
+    from suanli.governance import Applicability, Prohibition, Rule
+
+    empty = Rule("r", 1, "a", at("2026-01-01 00:00"), "", Applicability(), Prohibition())
+    assert all(d.permitted for d in evaluate([empty], workload(), POOLS, at("2026-11-20 00:00")))

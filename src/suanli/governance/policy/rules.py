@@ -58,7 +58,13 @@ class Prohibition:
     resale_layers_over: int | None = None
 
     def matches(self, pool: Pool, workload: Workload) -> tuple[str, ...] | None:
-        """Why ``pool`` is forbidden to ``workload`` (one phrase per condition), or None if it is not."""
+        """Why ``pool`` is forbidden to ``workload`` (one phrase per condition), or None if it is not.
+
+        A prohibition without conditions forbids nothing: an accidental empty rule must not empty the
+        market (the YAML loader refuses one anyway).
+        """
+        if self == _NOTHING:
+            return None
         why: list[str] = []
         parties = [p.id for p in pool.parties]
         if self.outside_tenant_jurisdiction:
@@ -104,6 +110,9 @@ class Prohibition:
                 return None
             why.append(f"sold through {len(pool.resale)} resale layers (at most {self.resale_layers_over})")
         return tuple(why)
+
+
+_NOTHING = Prohibition()
 
 
 @dataclass(frozen=True, slots=True)
