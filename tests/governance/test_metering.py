@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from suanli.core.errors import Conflict, InvalidInput
-from suanli.governance import Sku, UsageRecord, deduplicate, rollup_hourly
+from suanli.governance import Sku, UsageRecord, deduplicate, meter_lifetime, rollup_hourly
 
 from .builders import at
 from .strategies import records
@@ -69,3 +69,42 @@ def test_replayed_usage_never_counts_twice_and_hours_sum_to_records(rs, data):
     for row in rolled:
         assert row.hour.minute == row.hour.second == 0
         assert row.hour.utcoffset() == timedelta(0)
+
+
+def test_a_running_holder_is_metered_in_closed_hours_only():
+    kw = dict(tenant="bank", user="alice", subject="job_1", pool="pool-a", sku=H100, units=Decimal(8))
+    running = meter_lifetime("job_1/r0", start=at("2026-11-03 09:40"), end=None, now=at("2026-11-03 11:59"), **kw)
+    assert [(r.start, r.end) for r in running] == [
+        (at("2026-11-03 09:40"), at("2026-11-03 10:00")),
+        (at("2026-11-03 10:00"), at("2026-11-03 11:00")),
+    ]
+    assert running[0].key == "job_1/r0/accelerator-hour/nvidia-h100/2026-11-03T01:40:00+00:00"
+    stopped = meter_lifetime("job_1/r0", start=at("2026-11-03 09:40"), end=at("2026-11-03 11:20"),
+                             now=at("2026-11-03 11:59"), **kw)
+    assert stopped[:2] == running and (stopped[2].start, stopped[2].end) == (at("2026-11-03 11:00"),
+                                                                           at("2026-11-03 11:20"))
+    with pytest.raises(InvalidInput, match="per event"):
+        meter_lifetime("x", start=at("2026-11-03 09:40"), end=None, now=at("2026-11-03 11:59"),
+                       **{**kw, "sku": Sku.parse("million-tokens-in/m")})
+
+
+@given(
+    start=st.integers(0, 10 * 3600),
+    length=st.integers(0, 30 * 3600),
+    polls=st.lists(st.integers(0, 50 * 3600), max_size=8),
+)
+def test_metering_again_after_a_crash_reproduces_the_same_records(start, length, polls):
+    """Polling at any times, in any order, then once after the end: the union counts each second once."""
+    kw = dict(tenant="bank", user="alice", subject="job_1", pool="pool-a", sku=H100, units=Decimal(4))
+    t0 = at("2026-11-03 00:00")
+    begin, finish = t0 + timedelta(seconds=start), t0 + timedelta(seconds=start + length)
+    seen: list[UsageRecord] = []
+    for poll in polls:
+        now = t0 + timedelta(seconds=poll)
+        if now < begin:
+            continue
+        seen += meter_lifetime("job_1/r0", start=begin, end=finish if finish <= now else None, now=now, **kw)
+    final = meter_lifetime("job_1/r0", start=begin, end=finish, now=finish + timedelta(hours=2), **kw)
+    union = deduplicate(seen + list(final))  # raises Conflict if a key ever carried two amounts
+    assert set(union) == set(final)
+    assert sum(r.usage() for r in union) == Decimal(4 * length)

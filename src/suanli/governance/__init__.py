@@ -15,7 +15,7 @@ from suanli.governance.budgets import (
 )
 from suanli.governance.classification import DataClass, classify_lineage, inherit
 from suanli.governance.invoice import Invoice, InvoiceLine, invoice
-from suanli.governance.metering import HourlyUsage, UsageRecord, deduplicate, rollup_hourly
+from suanli.governance.metering import HourlyUsage, UsageRecord, deduplicate, meter_lifetime, rollup_hourly
 from suanli.governance.periods import CHINA_TZ, month_bounds
 from suanli.governance.placement import Offer, Performance, TokenPrice, offers_in, rank
 from suanli.governance.policy import (
@@ -80,6 +80,7 @@ __all__ = [
     "inherit",
     "invoice",
     "load_rules",
+    "meter_lifetime",
     "month_bounds",
     "observe",
     "offers_in",

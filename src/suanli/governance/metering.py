@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from suanli.core.errors import Conflict, InvalidInput
@@ -117,3 +117,57 @@ def _by_hour(record: UsageRecord) -> list[tuple[datetime, Decimal]]:
             out.append((hour, amount))
         hour = nxt
     return out
+
+
+def meter_lifetime(
+    source: str,
+    *,
+    tenant: str,
+    user: str,
+    subject: str,
+    pool: str,
+    sku: Sku,
+    units: Decimal,
+    start: datetime,
+    end: datetime | None,
+    now: datetime,
+) -> tuple[UsageRecord, ...]:
+    """Usage records for a replica or job that holds ``units`` of a timed ``sku`` from ``start``.
+
+    ``source`` names the holder (``job_01.../replica-3``); ``end`` is None while it still runs. The
+    lifetime is cut at UTC hours and only slices that can no longer change are returned: whole hours
+    before ``now`` and, once ``end`` is known, the last partial hour. Each slice's key is derived
+    from the source, SKU and slice start, so a controller that crashes and meters again from
+    scratch produces the very same records, which then count once. A holder whose ``units`` change
+    (a resize) is metered as a new source from the change on.
+    """
+    require_aware(start, "start of the metered lifetime")
+    require_aware(now, "metering time")
+    if not sku.meter.timed:
+        raise InvalidInput(f"{sku} is counted per event, not over a lifetime")
+    if end is not None:
+        require_aware(end, "end of the metered lifetime")
+        if end < start:
+            raise InvalidInput(f"{source}: lifetime ends before it starts")
+    # A running holder's current hour is still open: metering it now and again later would give
+    # one key two different amounts.
+    limit = end if end is not None and end <= now else hour_floor(now)
+    out: list[UsageRecord] = []
+    cursor = start
+    while cursor < limit:
+        slice_end = min(hour_floor(cursor) + timedelta(hours=1), limit)
+        out.append(
+            UsageRecord(
+                key=f"{source}/{sku}/{cursor.astimezone(UTC).isoformat()}",
+                tenant=tenant,
+                user=user,
+                subject=subject,
+                pool=pool,
+                sku=sku,
+                units=units,
+                start=cursor,
+                end=slice_end,
+            )
+        )
+        cursor = slice_end
+    return tuple(out)
