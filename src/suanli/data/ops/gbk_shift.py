@@ -90,16 +90,22 @@ def plausibility(text: str) -> float:
     return lexicon.score(simple) - _ODD_PENALTY * sum(1 for c in text if _odd(c))
 
 
+@lru_cache(maxsize=4096)
+def _candidates(lead: int, note: str | None, next_byte: int | None) -> tuple[str, ...]:
+    found = [c for t, c in chars_with_lead(lead) if next_byte is None or not _pairs(t, next_byte)]
+    if note:
+        exact = [c for c in found if default_reading(c) == note]
+        found = exact or [c for c in found if note in readings(c)]
+    return tuple(found)
+
+
 def _pick_lost(lead: int, note: str | None, left: str, right: str, next_byte: int | None) -> str | None:
     """Choose the character whose trail byte was lost: its reading, then words, then commonness.
 
     ``next_byte`` is the byte after the loss. The decoder skipped the lost byte because it did not
     pair with ``next_byte``; a candidate whose trail *would* pair is impossible.
     """
-    candidates = [c for t, c in chars_with_lead(lead) if next_byte is None or not _pairs(t, next_byte)]
-    if note:
-        exact = [c for c in candidates if default_reading(c) == note]
-        candidates = exact or [c for c in candidates if note in readings(c)]
+    candidates = _candidates(lead, note, next_byte)
     if not candidates:
         return None
     a = _simple(left) if left else ""

@@ -8,6 +8,7 @@ stay on.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -27,8 +28,20 @@ def _config() -> Any:
     )
 
 
+# What ftfy can act on: UTF-8 read as Latin-1/cp1252 (a lead byte's character followed by a
+# continuation byte's), HTML entities, control characters, replacement characters. Text without any of
+# them (most Chinese text) skips ftfy, which costs more than the rest of the repair.
+_SUSPECT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "|&[#a-zA-Z0-9]{2,8};|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u001b]"
+)
+
+
 def fix(text: str) -> str:
     """Fix mojibake in ``text`` without touching full-width punctuation or curly quotes."""
+    if not _SUSPECT.search(text):
+        return text
     import ftfy
 
     return str(ftfy.fix_text(text, config=_config()))

@@ -22,8 +22,24 @@ def _converter(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> re.Pattern[str]:
+    """A character class of every Han character that ``t2s`` changes on its own."""
+    han = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x3400, 0x4DC0)]
+    converted = str(_converter("t2s").convert("\n".join(han))).split("\n")
+    changed = [a for a, b in zip(han, converted, strict=True) if a != b]
+    return re.compile("[" + "".join(changed) + "]")
+
+
+def has_traditional(text: str) -> bool:
+    """Whether ``text`` holds any character that only Traditional Chinese writes."""
+    return _traditional_chars().search(text) is not None
+
+
 def to_simplified(text: str) -> str:
-    """Convert with OpenCC's ``t2s`` (characters and phrases)."""
+    """Convert with OpenCC's ``t2s`` (characters and phrases); Simplified text is returned as is."""
+    if len(text) > 64 and not has_traditional(text):
+        return text
     return str(_converter("t2s").convert(text))
 
 
@@ -79,7 +95,7 @@ class SimplifyScript(TextOperator):
         self.min_share = min_share
         self.marker_share = marker_share
 
-    def looks_mechanical(self, text: str, sample: int = 3000) -> bool:
+    def looks_mechanical(self, text: str, sample: int = 1500) -> bool:
         """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
 
         The decision is per document, so a sample of ``sample`` characters decides (phrase-level
