@@ -58,7 +58,7 @@ class Offer:
         if self.accelerator_kind:
             what = f"{self.accelerator_count} x {self.accelerator_kind}"
         return (
-            f"¥{self.hourly:.4f}/h for {what} / performance {self.performance.normalize()} "
+            f"¥{self.hourly:.4f}/h for {what} / performance {self.performance.normalize():f} "
             f"= ¥{self.score:.4f} per performance-hour"
         )
 
