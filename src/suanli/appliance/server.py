@@ -17,8 +17,8 @@ from sqlalchemy import delete
 
 from suanli.api.app import create_app
 from suanli.appliance.home import HomeLock, write_server_info
-from suanli.controllers.runner import ControllerRunner
 from suanli.controllers.registry import all_controllers
+from suanli.controllers.runner import ControllerRunner
 from suanli.core.errors import Conflict
 from suanli.settings import Settings
 from suanli.state.db import Database
@@ -76,7 +76,8 @@ def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
         settings.objects_dir.mkdir(exist_ok=True)
         runner = None
         if settings.controllers:
-            runner = ControllerRunner(db, all_controllers(settings.home), worker_id(settings), settings.controller_interval_s)
+            controllers = all_controllers(settings.home)
+            runner = ControllerRunner(db, controllers, worker_id(settings), settings.controller_interval_s)
             runner.start()
         app = create_app(db, runner, console=settings.console)
         url = f"http://{settings.host}:{settings.port}"

@@ -38,6 +38,8 @@ def _register() -> None:
     app.command("serve-sim")(serve_sim.serve_sim)
     from suanli.cli import policy
     app.add_typer(policy.app, name="policy")
+    from suanli.cli import demo
+    app.command("demo")(demo.demo)
 
 
 _register()
