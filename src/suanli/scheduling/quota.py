@@ -23,6 +23,8 @@ class Usage:
         self.total: dict[str, int] = {}
         used, total = self.used, self.total
         for r in running:
+            if r.preempted_at is not None:
+                continue  # leaving: its devices are still held, but no longer count as the tenant's share
             t, c = r.job.tenant, r.placement.count
             key = (t, r.placement.kind)
             used[key] = used.get(key, 0) + c
@@ -33,6 +35,10 @@ class Usage:
         key = (tenant, kind)
         self.used[key] = self.used.get(key, 0) + count
         self.total[tenant] = self.total.get(tenant, 0) + count
+
+    def tenants(self) -> list[str]:
+        """Tenants that hold devices or have a quota."""
+        return list(self.total.keys() | self.quotas.keys())
 
     def of(self, tenant: str, kind: str) -> int:
         """Devices of ``kind`` that ``tenant`` holds."""

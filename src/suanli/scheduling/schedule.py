@@ -9,6 +9,9 @@ reservation, and otherwise records why it waits.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from suanli.scheduling.backfill import Reservation, reserve
@@ -18,6 +21,7 @@ from suanli.scheduling.kinds import KindChooser
 from suanli.scheduling.model import (
     Admit,
     Decisions,
+    Demand,
     Job,
     Pending,
     Placement,
@@ -29,6 +33,10 @@ from suanli.scheduling.placement import gang_shape, place
 from suanli.scheduling.policies import Policy, Rank, RankContext
 from suanli.scheduling.preemption import choose_victims
 from suanli.scheduling.quota import Usage
+
+
+#: Failed victim searches a tenant may cost one pass; its later jobs wait for the next pass.
+MAX_FAILED_SEARCHES_PER_TENANT = 4
 
 
 @dataclass(slots=True)
@@ -46,14 +54,19 @@ class _Pass:
     preempted: list[Preempt] = field(default_factory=list)
     victims: set[str] = field(default_factory=set)
     claimed: set[str] = field(default_factory=set)
-    stopping: list[RunningJob] | None = None  # stopping jobs whose devices a waiting job counts on
+    stopping: list[RunningJob] | None = None
+    reclaim_order: dict[str, list[RunningJob]] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+    no_victims: set[tuple[str, str, int, int, bool]] = field(default_factory=set)
+    pool_heads: dict[str, int] = field(default_factory=dict)
+    blocked: dict[tuple[str, Demand, float | None, bool], str] = field(default_factory=dict)
     reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reservation: Reservation | None = None
     reserve_tried: bool = False
     # Shapes (kind, nodes, devices per node) that failed to place: free devices only shrink within a
     # pass, so a shape that failed once fails again and the check is skipped (the 10,000-job fast path).
     failed: set[tuple[str, int, int, bool]] = field(default_factory=set)
-    pool: list[tuple[Rank, RunningJob]] | None = None
+    pool: dict[str, list[tuple[Rank, RunningJob]]] | None = None
 
 
 def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = True) -> Decisions:
@@ -70,9 +83,9 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     if not explain and not usage.enabled and not any(p.free.total.values()):
         # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
         # against the worst-ranked running one can tell (may_preempt is monotone in both).
-        pool = _victim_pool(p) if policy.preemptive else []
-        if not pool or not policy.may_preempt(min(key(j, j.attained_service, ctx) for j in snapshot.pending)[0],
-                                              pool[0][0]):
+        worst = _worst_running(p) if policy.preemptive else None
+        if worst is None or not policy.may_preempt(min(key(j, j.attained_service, ctx) for j in snapshot.pending)[0],
+                                                   worst):
             return Decisions()
     ranked = sorted(snapshot.pending, key=lambda j: key(j, j.attained_service, ctx))
     if usage.enabled:
@@ -96,24 +109,53 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     return Decisions(tuple(p.admitted), tuple(p.preempted), tuple(pending))
 
 
-def _victim_pool(p: _Pass) -> list[tuple[Rank, RunningJob]]:
-    """Running jobs a policy may displace, least valuable first (worst rank, then newest start)."""
+def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
+    """Running jobs a policy may displace, per tenant, least valuable first (worst rank, newest start)."""
     if p.pool is not None:
         return p.pool
-    pool = []
+    pool: dict[str, list[tuple[Rank, RunningJob]]] = {}
     for r in p.snapshot.running:
         if r.preempted_at is not None or not r.job.checkpointable:
             continue
         if p.now - r.started_at < p.policy.min_run_time_s:
             continue
-        pool.append((p.policy.rank(r.job, r.attained(p.now), p.ctx), r))
-    pool.sort(key=lambda x: (x[0], x[1].started_at, x[1].job.id), reverse=True)
+        pool.setdefault(r.job.tenant, []).append((p.policy.rank(r.job, r.attained(p.now), p.ctx), r))
+    for entries in pool.values():
+        entries.sort(key=_victim_order, reverse=True)
     p.pool = pool
     return pool
 
 
+def _victim_order(entry: tuple[Rank, RunningJob]) -> tuple[Rank, float, str]:
+    return entry[0], entry[1].started_at, entry[1].job.id
+
+
+def _worst_running(p: _Pass) -> Rank | None:
+    heads = [entries[0][0] for entries in _victim_pool(p).values() if entries]
+    return max(heads) if heads else None
+
+
 def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
-    """Admit ``job`` or make room for it; record why not. True when the job needs nothing more."""
+    """Admit ``job`` or make room for it; record why not. True when the job needs nothing more.
+
+    Within a pass, idle devices, quota headroom and possible victims only shrink, and later jobs rank
+    lower; so once a job is blocked, a later job of the same tenant with the same demand is blocked for
+    the same reason, and the pass records that without searching again. This is what keeps a pass over
+    10,000 waiting jobs within milliseconds.
+    """
+    key = (job.tenant, job.demand, job.time_limit_s, guaranteed_only)
+    memo = p.blocked.get(key)
+    if memo is not None and (p.reserve_tried or p.policy.reserve_after_s is None):
+        if not guaranteed_only:
+            p.reasons[job.id] = (memo, None)
+        return False
+    if _attempt(p, job, guaranteed_only=guaranteed_only):
+        return True
+    p.blocked[key] = p.reasons[job.id][0] if job.id in p.reasons and not guaranteed_only else ""
+    return False
+
+
+def _attempt(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
     tenant, demand = job.tenant, job.demand
     quota_reason = None
     shape_reason = None
@@ -131,10 +173,13 @@ def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
             return True
         if _await_stopping(p, job, kind):
             return True
-        if within and _reclaim(p, job, kind):
-            return True
-        if p.policy.preemptive and not guaranteed_only and _preempt(p, job, kind):
-            return True
+        if _may_try_preempting(p, job, kind, within):
+            if within and _reclaim(p, job, kind):
+                return True
+            if p.policy.preemptive and not guaranteed_only and _preempt(p, job, kind):
+                return True
+            p.attempts[tenant] = p.attempts.get(tenant, 0) + 1
+            p.no_victims.add((tenant, kind, *gang_shape(demand, p.free.node_size.get(kind, 0)), within))
         if shape_reason is None:
             shape_reason = _why_not(p, job, kind) if p.explain else "no room"
     if guaranteed_only:
@@ -172,12 +217,26 @@ def _admit(p: _Pass, job: Job, placement: Placement, *, borrowed: bool) -> None:
 def _stop(p: _Pass, job: Job, victims: list[RunningJob], why: str) -> None:
     for v in victims:
         p.victims.add(v.job.id)
+        # For quota purposes the victim is gone: its tenant stops borrowing as soon as enough is reclaimed.
+        p.usage.add(v.job.tenant, v.placement.kind, -v.placement.count)
         p.preempted.append(Preempt(v.job.id, why, job.id, p.policy.grace_period_s))
     # The room is promised to this job: charge it now so no later job in this pass counts on it.
     p.usage.add(job.tenant, victims[0].placement.kind, job.demand.count)
     p.reasons[job.id] = (f"waiting for {len(victims)} preempted job(s) to checkpoint",
                          p.now + p.policy.grace_period_s)
     p.failed.clear()
+
+
+def _may_try_preempting(p: _Pass, job: Job, kind: str, within: bool) -> bool:
+    """Whether a victim search is worth it for ``job``: bounded per tenant and per pass, as Kueue does by
+    looking at one head per queue, and skipped where the same search already failed in this pass (the
+    set of possible victims only shrinks as the pass goes on, and later jobs rank lower)."""
+    if not within and not p.policy.preemptive:
+        return False
+    if p.attempts.get(job.tenant, 0) >= MAX_FAILED_SEARCHES_PER_TENANT:
+        return False
+    shape = gang_shape(job.demand, p.free.node_size.get(kind, 0))
+    return (job.tenant, kind, *shape, within) not in p.no_victims
 
 
 def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
@@ -205,11 +264,16 @@ def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
 
 def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt borrowed work of other tenants so that a tenant under its guarantee gets its share."""
-    cands = [r for r in p.snapshot.running
-             if r.placement.kind == kind and r.job.tenant != job.tenant and r.preempted_at is None
-             and r.job.id not in p.victims and p.usage.borrowing(r.job.tenant, kind)]
-    # Lowest priority first, newest first: it has lost the least work since its last checkpoint.
-    cands.sort(key=lambda r: (r.job.priority, -r.started_at, r.job.id))
+    order = p.reclaim_order.get(kind)
+    if order is None:
+        # Lowest priority first, newest first: it has lost the least work since its last checkpoint.
+        order = sorted((r for r in p.snapshot.running if r.placement.kind == kind and r.preempted_at is None),
+                       key=lambda r: (r.job.priority, -r.started_at, r.job.id))
+        p.reclaim_order[kind] = order
+    if not any(p.usage.borrowing(t, kind) for t in p.usage.tenants() if t != job.tenant):
+        return False
+    cands = (r for r in order if r.job.tenant != job.tenant and r.job.id not in p.victims
+             and p.usage.borrowing(r.job.tenant, kind))
     victims = choose_victims(p.free, kind, job.demand, cands)
     if not victims:
         return False
@@ -219,27 +283,33 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
 
 def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt running jobs the policy ranks far enough below ``job``."""
-    pool = _victim_pool(p)
-    if not pool:
-        return False
     mine = p.policy.rank(job, job.attained_service, p.ctx)
-    if not p.policy.may_preempt(mine, pool[0][0]):
-        return False  # the pool is sorted worst first: nobody else qualifies either
-    cands = []
-    for rank, r in pool:
-        if not p.policy.may_preempt(mine, rank):
-            break
-        if r.job.id in p.victims or r.placement.kind != kind:
-            continue
+    streams = []
+    for tenant, entries in _victim_pool(p).items():
         # A borrower may not displace work that lies within another tenant's guarantee.
-        if p.usage.enabled and r.job.tenant != job.tenant and not p.usage.borrowing(r.job.tenant, kind):
+        if p.usage.enabled and tenant != job.tenant and not p.usage.borrowing(tenant, kind):
             continue
-        cands.append(r)
-    victims = choose_victims(p.free, kind, job.demand, cands)
+        head = p.pool_heads.get(tenant, 0)
+        while head < len(entries) and entries[head][1].job.id in p.victims:
+            head += 1
+        p.pool_heads[tenant] = head
+        # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does.
+        if head < len(entries) and p.policy.may_preempt(mine, entries[head][0]):
+            streams.append(itertools.islice(entries, head, None))
+    if not streams:
+        return False
+
+    def candidates() -> Iterator[RunningJob]:
+        for rank, r in heapq.merge(*streams, key=_victim_order, reverse=True):
+            if not p.policy.may_preempt(mine, rank):
+                return
+            if r.job.id not in p.victims and r.placement.kind == kind:
+                yield r
+
+    victims = choose_victims(p.free, kind, job.demand, candidates())
     if not victims:
         return False
     _stop(p, job, victims, f"preempted by {p.policy.name} policy for higher-ranked job {job.id}")
-    p.pool = [(k, r) for k, r in pool if r.job.id not in p.victims]
     return True
 
 

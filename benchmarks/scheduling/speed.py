@@ -1,0 +1,113 @@
+"""Pass time of the scheduling core at scale: 10,000 accelerators, 10,000 pending jobs, 50 tenants.
+
+Builds a cluster of 1,250 nodes of 8 devices (racks of 16 nodes), fills ~90% of it with running jobs,
+queues 10,000 jobs over 50 tenants with quotas (nominal = an equal share, borrowing allowed), sizes drawn
+from a Philly-like mix (mostly 1 device, some 2-8, a few 16-128), and times one full pass with
+explanations (what the live controller runs). Then the same at other node counts and queue lengths.
+
+    .venv/bin/python benchmarks/scheduling/speed.py [--repeat 15] [--out benchmarks/scheduling/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+
+from suanli.scheduling import (
+    Cluster,
+    Demand,
+    Job,
+    Node,
+    RunningJob,
+    Snapshot,
+    TenantQuota,
+    policy_named,
+    schedule,
+)
+from suanli.scheduling.sim.metrics import percentile
+
+KIND = "nvidia-h100"
+SIZES = (1,) * 70 + (2,) * 8 + (4,) * 8 + (8,) * 8 + (16,) * 3 + (32,) * 2 + (64,) + (128,)
+
+
+def build(nodes: int, pending: int, tenants: int = 50, busy: float = 0.9, seed: int = 7) -> Snapshot:
+    rnd = random.Random(seed)
+    cluster = Cluster(tuple(Node(f"n{i:05d}", KIND, 8, rack=f"r{i // 16:04d}") for i in range(nodes)))
+    cap = nodes * 8
+    names = [f"t{i:02d}" for i in range(tenants)]
+    quotas = {t: TenantQuota(t, nominal={KIND: cap // tenants}) for t in names}
+    running: list[RunningJob] = []
+    # Fill nodes with running 1-8 device jobs until `busy` of the devices are taken.
+    from suanli.scheduling.model import Placement
+
+    target = int(cap * busy)
+    used = 0
+    i = 0
+    for n in range(nodes):
+        free = 8
+        while free and used < target:
+            c = min(free, rnd.choice((1, 1, 2, 4, 8)))
+            devs = tuple(range(8 - free, 8 - free + c))
+            t = rnd.choice(names)
+            job = Job(f"r{i}", t, Demand(c, kind=KIND), submitted_at=-rnd.uniform(0, 86_400),
+                      attained_service=rnd.uniform(0, 1e6), time_limit_s=rnd.choice((None, 3_600.0, 86_400.0)))
+            running.append(RunningJob(job, Placement(KIND, ((f"n{n:05d}", devs),)), -rnd.uniform(0, 7_200)))
+            free -= c
+            used += c
+            i += 1
+    jobs = tuple(Job(f"p{k}", rnd.choice(names), Demand(rnd.choice(SIZES), kind=KIND), priority=rnd.choice((0, 0, 1)),
+                     submitted_at=-rnd.uniform(0, 3_600), attained_service=rnd.choice((0.0, 0.0, 5e4, 5e5)))
+                 for k in range(pending))
+    return Snapshot(cluster, tuple(running), jobs, quotas)
+
+
+def time_pass(snap: Snapshot, policy: str, repeat: int) -> dict[str, float]:
+    times = []
+    pol = policy_named(policy)
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        d = schedule(snap, pol, now=0.0)
+        times.append((time.perf_counter() - t0) * 1000)
+    assert len(d.admitted) + len(d.pending) == len(snap.pending)
+    return {"p50_ms": round(statistics.median(times), 1), "p99_ms": round(percentile(times, 99), 1),
+            "admitted": len(d.admitted), "preempted": len(d.preempted)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = ap.parse_args()
+    rows = []
+    for policy in ("suanli", "fifo", "tiresias", "sjf-oracle"):
+        r = time_pass(build(1250, 10_000), policy, args.repeat)
+        rows.append({"case": "1,250 nodes x 10,000 pending x 50 tenants", "policy": policy, **r})
+        print(rows[-1], flush=True)
+    for nodes in (125, 250, 625, 1250, 2500):
+        r = time_pass(build(nodes, 10_000), "suanli", args.repeat)
+        rows.append({"case": f"{nodes:,} nodes x 10,000 pending", "policy": "suanli", **r})
+        print(rows[-1], flush=True)
+    for pending in (1_000, 2_500, 5_000, 20_000):
+        r = time_pass(build(1250, pending), "suanli", args.repeat)
+        rows.append({"case": f"1,250 nodes x {pending:,} pending", "policy": "suanli", **r})
+        print(rows[-1], flush=True)
+    machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    lines = ["# Scheduling pass time", "",
+             f"One `schedule()` pass with explanations; {args.repeat} repeats per row; machine: 2 shared cores "
+             f"(noisy), {machine}.", "",
+             "| case | policy | p50 ms | p99 ms | admitted | preempted |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['case']} | {r['policy']} | {r['p50_ms']} | {r['p99_ms']} | {r['admitted']} | {r['preempted']} |"
+              for r in rows]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (args.out / "speed.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
