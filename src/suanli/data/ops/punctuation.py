@@ -86,7 +86,9 @@ def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
         nonlocal count
         inner = match.group(1)
         prev = match.string[match.start() - 1] if match.start() > 0 else ""
-        if any(is_chinese(c) for c in inner) or not (prev.isascii() and (prev.isalnum() or prev == " ")):
+        # Chinese news writes full-width parentheses even around Latin text (``ETF（159915）``); only
+        # a space-separated Latin aside keeps ASCII ones.
+        if any(is_chinese(c) for c in inner) or prev != " ":
             count += 1
             return "（" + inner + "）"
         return match.group(0)

@@ -1,0 +1,38 @@
+"""The upload expiry controller: open uploads idle past their expiry are aborted and their bytes freed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import Session
+
+from suanli.data.datasets.uploads import discard
+from suanli.objects import ObjectStore
+from suanli.state.data import UploadSession
+from suanli.state.models import Claimable, utcnow
+
+
+class UploadExpiry:
+    """Desired: no ``open`` upload session whose ``expires_at`` has passed.
+
+    Aborting in the store is idempotent (aborting an unknown upload and deleting an absent object
+    are no-ops), so a crash between the store calls and the status change repeats them harmlessly.
+    """
+
+    name: ClassVar[str] = "upload-expiry"
+    model: ClassVar[type[Claimable]] = UploadSession
+
+    def __init__(self, objects: ObjectStore) -> None:
+        self.objects = objects
+
+    def needs_work(self) -> ColumnElement[bool]:
+        # Evaluated at every pass, so "now" moves on.
+        return and_(UploadSession.status == "open", UploadSession.expires_at < utcnow())
+
+    def reconcile(self, session: Session, row: UploadSession, now: datetime, worker: str) -> None:
+        if row.status != "open" or row.expires_at >= now:
+            return  # renewed by a chunk since the claim
+        discard(self.objects, list(row.files))
+        row.status, row.reserved_bytes = "expired", 0

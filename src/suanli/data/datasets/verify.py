@@ -1,0 +1,113 @@
+"""Reading a stored shard back: its sha256, and its documents counted through its compression."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from suanli.core.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class ShardCheck:
+    sha256: str
+    size: int
+    documents: int
+
+
+class _Lines:
+    """Counts JSON Lines documents in a stream of decompressed bytes; checks the first and last parse."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.documents = 0
+        self.first: bytes | None = None
+        self.tail = b""
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        buf = self.tail + data
+        lines = buf.split(b"\n")
+        self.tail = lines.pop()
+        for line in lines:
+            if line.strip():
+                self.documents += 1
+                if self.first is None:
+                    self.first = line
+                self.last = line
+
+    def finish(self) -> int:
+        if self.tail.strip():
+            self.feed(b"\n")
+        if self.documents == 0:
+            raise InvalidInput(f"shard {self.name!r} holds no documents")
+        for line in {self.first, getattr(self, "last", None)}:
+            try:
+                ok = isinstance(json.loads(line or b""), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InvalidInput(f"shard {self.name!r} is not JSON Lines (one JSON object per line)")
+        return self.documents
+
+
+def _decompressor(compression: str) -> tuple[object, str]:
+    if compression == "gzip":
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), "zlib"
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj(), "zstd"
+    return None, "none"
+
+
+def check_shard(name: str, compression: str, chunks: Iterable[bytes]) -> ShardCheck:
+    """sha256, size and document count of a shard's bytes; :class:`InvalidInput` if they are not JSONL."""
+    h, size = hashlib.sha256(), 0
+    lines = _Lines(name)
+    dec, kind = _decompressor(compression)
+    try:
+        for c in chunks:
+            h.update(c)
+            size += len(c)
+            if dec is None:
+                lines.feed(c)
+            else:
+                lines.feed(dec.decompress(c))  # type: ignore[attr-defined]
+                if kind == "zlib":
+                    while dec.unused_data:  # type: ignore[attr-defined]
+                        # concatenated gzip members (what `cat a.gz b.gz` makes) are one stream
+                        rest = dec.unused_data  # type: ignore[attr-defined]
+                        dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                        lines.feed(dec.decompress(rest))
+        if dec is not None and kind == "zlib":
+            lines.feed(dec.flush())  # type: ignore[attr-defined]
+            if not dec.eof:  # type: ignore[attr-defined]
+                raise InvalidInput(f"shard {name!r} is a truncated gzip stream")
+    except (zlib.error, EOFError) as exc:
+        raise InvalidInput(f"shard {name!r} does not decompress as {compression}: {exc}") from None
+    except Exception as exc:
+        if type(exc).__name__ == "ZstdError":
+            raise InvalidInput(f"shard {name!r} does not decompress as zstd: {exc}") from None
+        raise
+    return ShardCheck(h.hexdigest(), size, lines.finish())
+
+
+def iter_documents(compression: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The decompressed bytes of a shard (for export), as a stream."""
+    dec, kind = _decompressor(compression)
+    for c in chunks:
+        if dec is None:
+            yield c
+            continue
+        yield dec.decompress(c)  # type: ignore[attr-defined]
+        while kind == "zlib" and dec.unused_data:  # type: ignore[attr-defined]
+            rest = dec.unused_data  # type: ignore[attr-defined]
+            dec = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            yield dec.decompress(rest)
+    if dec is not None and kind == "zlib":
+        yield dec.flush()  # type: ignore[attr-defined]
