@@ -105,7 +105,7 @@ class LlmPolicy:
             desired, reason = burst, f"burst: concurrency {short:.1f} over {cfg.short_window_s:g}s"
 
         if cfg.prefill_tokens_per_s > 0:
-            prompt_rate = win.mean(window, now, cfg.short_window_s, lambda s: s.prompt_token_rate)
+            prompt_rate = win.mean(window, now, cfg.short_window_s, win.prompt_token_rate)
             prefill = math.ceil(prompt_rate / (cfg.prefill_tokens_per_s * cfg.prefill_utilisation))
             if prefill > desired:
                 desired, reason = prefill, f"prefill {prompt_rate:.0f} tokens/s"

@@ -1,7 +1,8 @@
 """Aggregates over a window of metric samples (Knative-style sliding windows).
 
 Samples arrive once per tick, so a plain mean over the samples inside the window is the
-time-weighted mean the KPA uses.
+time-weighted mean the KPA uses. Windows are ordered oldest first; the functions walk back from the
+newest sample and stop at the window's start, so a long history costs nothing per decision.
 """
 
 from __future__ import annotations
@@ -23,10 +24,22 @@ def token_rate(sample: MetricsSample) -> float:
     return sample.token_rate
 
 
+def prompt_token_rate(sample: MetricsSample) -> float:
+    """The prompt-token-rate metric of a sample."""
+    return sample.prompt_token_rate
+
+
 def recent(window: Sequence[MetricsSample], now: float, seconds: float) -> list[MetricsSample]:
-    """Samples observed in ``(now - seconds, now]``."""
+    """Samples observed in ``(now - seconds, now]``, oldest first."""
     start = now - seconds
-    return [s for s in window if start < s.at <= now]
+    picked: list[MetricsSample] = []
+    for s in reversed(window):
+        if s.at <= start:
+            break
+        if s.at <= now:
+            picked.append(s)
+    picked.reverse()
+    return picked
 
 
 def mean(window: Sequence[MetricsSample], now: float, seconds: float, field: Field) -> float:
@@ -43,23 +56,26 @@ def slope(window: Sequence[MetricsSample], now: float, seconds: float, field: Fi
     0.0 with fewer than three samples: two points are too noisy to extrapolate a cold start ahead.
     """
     picked = recent(window, now, seconds)
-    if len(picked) < 3:
-        return 0.0
     n = len(picked)
-    mx = sum(s.at for s in picked) / n
-    my = sum(field(s) for s in picked) / n
-    sxx = sum((s.at - mx) ** 2 for s in picked)
-    if sxx == 0.0:
+    if n < 3:
         return 0.0
-    return sum((s.at - mx) * (field(s) - my) for s in picked) / sxx
+    t0 = picked[0].at  # centre on the first sample: keeps the sums small and the result exact enough
+    sx = sy = sxx = sxy = 0.0
+    for s in picked:
+        x, y = s.at - t0, field(s)
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    denominator = n * sxx - sx * sx
+    if denominator <= 0.0:
+        return 0.0
+    return (n * sxy - sx * sy) / denominator
 
 
 def last_active(window: Sequence[MetricsSample], previous: float | None) -> float | None:
-    """The latest sample time that saw any traffic, or ``previous`` when none did."""
-    active = previous
-    for s in window:
-        if (s.concurrency > 0.0 or s.queue_depth > 0 or s.request_rate > 0.0) and (
-            active is None or s.at > active
-        ):
-            active = s.at
-    return active
+    """The latest sample time that saw any traffic, or ``previous`` when none did (or it is later)."""
+    for s in reversed(window):
+        if s.concurrency > 0.0 or s.queue_depth > 0 or s.request_rate > 0.0:
+            return s.at if previous is None or s.at > previous else previous
+    return previous
