@@ -58,14 +58,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="ServeGen arrival seeds (median reported)")
     parser.add_argument("--mean-rps", type=float, default=4.0, help="ServeGen curves rescaled to this mean")
     parser.add_argument("--cold-start-s", type=float, default=30.0)
-    parser.add_argument("--only", default="", help="run only cases whose name contains this text")
+    parser.add_argument("--only", default="", help="comma-separated: run only cases whose name contains one")
     parser.add_argument("--out", type=Path, default=RESULTS / "elasticity.md")
     args = parser.parse_args()
 
     from suanli.serving.sim import ReplicaModel
 
     model = ReplicaModel(cold_start_s=args.cold_start_s)
-    cases = CASES[:1] if args.quick else [c for c in CASES if args.only in c.name]
+    cases = CASES[:1] if args.quick else [c for c in CASES if any(o in c.name for o in args.only.split(","))]
     lines = [
         "# Elasticity: SLO attainment (TTFT <= 2 s) and replica-hours",
         "",

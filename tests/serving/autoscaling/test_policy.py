@@ -67,3 +67,12 @@ def test_clamp_says_why() -> None:
     rec = scaler.recommend(ScalingState(1, 1, Bounds(0, 20, quota_replicas=4)), [], 0.0)
     assert rec.replicas == 4
     assert "quota" in rec.reason
+
+
+def test_unknown_policy_is_invalid_input() -> None:
+    import pytest
+
+    from suanli.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        policy_named("hpa", slots_per_replica=8)
