@@ -25,7 +25,17 @@ BODIES: dict[str, dict[str, object] | None] = {
     "keys.revoke": None,
     "quotas.set": {"nominal": 1},
     "quotas.delete": None,
+    "jobs.submit": {"command": ["true"]},
+    "jobs.cancel": None,
+    "clusters.create": {"name": "c2", "engine": "local"},
+    "nodes.create": {"name": "n1", "kind": "nvidia-h100", "count": 8},
+    "nodes.heartbeat": None,
+    "nodes.cordon": None,
+    "nodes.drain": None,
+    "nodes.uncordon": None,
 }
+# Path parameters of the training plane's routes; the world fixture submits a real job of alpha's.
+TRAINING_PARAMS = {"cluster": "local", "node": "n1", "job": "job_x"}
 # Routes without a tenant in their path, and how each keeps tenants apart.
 GLOBAL = {
     "me": "answers only about the caller",
@@ -33,6 +43,15 @@ GLOBAL = {
     "tenants.list": "filtered to the caller's tenant (test_listing_is_scoped)",
     "tenants.create": "platform admins only (test_roles)",
     "audit.list": "filtered to the caller's tenant (test_audit_records_every_mutating_call)",
+    "clusters.list": "capacity only, no tenant's jobs (tests/jobs/test_jobs_isolation.py)",
+    "clusters.show": "capacity only, no tenant's jobs (tests/jobs/test_jobs_isolation.py)",
+    "clusters.create": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "nodes.create": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "nodes.heartbeat": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "nodes.cordon": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "nodes.drain": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "nodes.uncordon": "platform admins only (tests/jobs/test_jobs_isolation.py)",
+    "queue.list": "filtered to the caller's tenant (tests/jobs/test_jobs_isolation.py)",
 }
 
 
@@ -65,8 +84,10 @@ def world(platform):  # type: ignore[no-untyped-def]
     b = make_tenant(admin, platform.url, "beta")
     admin.set_quota("alpha", "nvidia-h100", nominal=8)
     key = admin.create_key("alpha", user=a["member"].user)
+    job = a["member"].client(platform.url).submit_job("alpha", command=["true"])
     return {"alpha": a, "beta": b, "params": {
-        "tenant": "alpha", "user": a["member"].user, "key_id": key["id"], "kind": "nvidia-h100"}}
+        "tenant": "alpha", "user": a["member"].user, "key_id": key["id"], "kind": "nvidia-h100",
+        **TRAINING_PARAMS, "job": job["id"]}}
 
 
 def _call(url: str, route: Route, method: str, params: dict[str, str], token: str | None) -> httpx.Response:
@@ -85,7 +106,7 @@ def test_every_route_is_classified(platform) -> None:  # type: ignore[no-untyped
 
 
 def test_every_route_needs_a_key(platform) -> None:  # type: ignore[no-untyped-def]
-    params = {"tenant": "admin", "user": "admin", "key_id": "key_x", "kind": "nvidia-h100"}
+    params = {"tenant": "admin", "user": "admin", "key_id": "key_x", "kind": "nvidia-h100", **TRAINING_PARAMS}
     for route in api_routes(platform.app):
         for method in route.methods:
             r = _call(platform.url, route, method, params, None)

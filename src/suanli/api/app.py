@@ -12,6 +12,7 @@ import suanli
 from suanli.api import errors
 from suanli.api.middleware import Observe
 from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
+from suanli.api.routers import clusters, jobs
 from suanli.controllers.runner import ControllerRunner
 from suanli.settings import MAX_BODY_BYTES
 from suanli.state.db import Database
@@ -32,7 +33,7 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.runner = runner
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
-    for module in (health, meta, tenants, users, keys, quotas, audit):
+    for module in (health, meta, tenants, users, keys, quotas, audit, clusters, jobs):
         app.include_router(module.router)
     if console:
         static = resources.files("suanli.console") / "static"

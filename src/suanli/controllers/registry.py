@@ -6,10 +6,12 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
+from suanli.training.controller import JobController
 
 
 def all_controllers(home: Path) -> list[Controller]:
     """The controllers of a server whose state directory is ``home``."""
     return [
         TenantController(home / "objects"),
+        JobController(home),
     ]

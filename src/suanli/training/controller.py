@@ -1,0 +1,238 @@
+"""The job controller: one scheduling pass per tick, carried out on the engines, engine status read back.
+
+It reconciles the singleton :class:`~suanli.state.training.SchedulerLease` row through the claim protocol,
+so on PostgreSQL exactly one server runs a pass at a time (the lease holder); a pass is one transaction.
+A pass, in order:
+
+1. inventory: the local box's nodes are refreshed and heartbeat; nodes silent past their cluster's grace
+   are marked unhealthy and their jobs requeued; draining nodes have their jobs preempted;
+2. observe: every started job's status is read from its engine (never from memory), so a restarted server
+   adopts processes that outlived it and notices the ones that died; stop requests are signalled
+   (SIGTERM), escalated after their grace (SIGKILL), and finished jobs move on by their restart policy;
+3. schedule: the core's :func:`~suanli.scheduling.schedule` over the snapshot; admissions are launched,
+   preemptions signalled, pending reasons and estimated starts stored.
+
+Engine calls happen inside the pass's transaction; they are idempotent (a launch that was not committed
+is adopted by the next launch of the same start), so a crash anywhere leaves state the next pass repairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from suanli.engines.base import Engine, LaunchSpec, RunStatus
+from suanli.engines.local import LocalEngine
+from suanli.scheduling import Decisions, policy_named, schedule
+from suanli.state.models import Claimable
+from suanli.state.training import ACTIVE_STATES, ComputeCluster, ComputeNode, SchedulerLease, TrainingJob
+from suanli.training import clusters
+from suanli.training.jobs import record
+from suanli.training.snapshot import World, at, build, node_names, placement_json
+
+log = logging.getLogger("suanli.training")
+
+DRAIN_GRACE_S = 30.0
+NODE_LOST_EVENT = "node {node} stopped heartbeating"
+
+
+class JobController:
+    """Schedules and runs training jobs; ``engines`` maps an engine name to the engine this server drives."""
+
+    name: ClassVar[str] = "jobs"
+    model: ClassVar[type[Claimable]] = SchedulerLease
+
+    def __init__(self, home: Path, engines: dict[str, Engine] | None = None, policy: str | None = None) -> None:
+        self.home = home
+        self.local = LocalEngine(home, accelerators=os.environ.get("SUANLI_LOCAL_ACCELERATORS") or None)
+        self.engines: dict[str, Engine] = engines if engines is not None else {"local": self.local}
+        self.policy = policy_named(policy or os.environ.get("SUANLI_SCHEDULING_POLICY") or "suanli")
+
+    def needs_work(self) -> ColumnElement[bool]:
+        return SchedulerLease.id == "scheduler"  # a pass on every tick
+
+    def reconcile(self, session: Session, row: SchedulerLease, now: datetime, worker: str) -> None:
+        row.last_pass_at = now
+        if "local" in self.engines:
+            clusters.sync_engine_nodes(session, clusters.LOCAL_CLUSTER, "local", self.engines["local"].inventory(), now)
+        self.check_nodes(session, now)
+        self.observe(session, now)
+        session.flush()
+        world = build(session, self.engines.keys(), now)
+        self.apply(session, world, schedule(world.snapshot, self.policy, now.timestamp()), now)
+
+    # 1. nodes --------------------------------------------------------------------------------------
+
+    def check_nodes(self, session: Session, now: datetime) -> None:
+        grace = {c.id: c.heartbeat_grace_s for c in session.scalars(select(ComputeCluster))}
+        lost: dict[str, ComputeNode] = {}
+        draining: set[str] = set()
+        for n in session.scalars(select(ComputeNode)):
+            silent = n.last_heartbeat_at is None or now - n.last_heartbeat_at > timedelta(seconds=grace[n.cluster_id])
+            if n.healthy and silent:
+                n.healthy = False
+                log.warning("node %s stopped heartbeating; requeueing its jobs", n.name)
+            if not n.healthy:
+                lost[n.id] = n
+            elif n.schedulable == "draining":
+                draining.add(n.id)
+        if not lost and not draining:
+            return
+        for job in session.scalars(select(TrainingJob).where(TrainingJob.state.in_(ACTIVE_STATES))):
+            on = [node_id for node_id, _ in (job.placement or {}).get("devices", [])]
+            gone = [lost[i] for i in on if i in lost]
+            if gone:
+                self._signal(job, force=True)  # if the processes still exist somewhere, they must not run twice
+                self._requeue(session, job, now, "preempted", NODE_LOST_EVENT.format(node=gone[0].name), preempted=True)
+            elif any(i in draining for i in on) and job.stop_reason is None:
+                self._stop(session, job, now, "preempt", DRAIN_GRACE_S, "node is draining: checkpoint and requeue")
+
+    # 2. engine status ------------------------------------------------------------------------------
+
+    def observe(self, session: Session, now: datetime) -> None:
+        for job in session.scalars(select(TrainingJob).where(TrainingJob.state.in_(ACTIVE_STATES))):
+            engine = self._engine(session, job)
+            if engine is None or job.engine_handle is None:
+                continue
+            status = engine.status(job.id, job.engine_handle)
+            if status.state == "running":
+                self._while_running(session, job, engine, now)
+            else:
+                self._finished(session, job, status, now)
+
+    def _while_running(self, session: Session, job: TrainingJob, engine: Engine, now: datetime) -> None:
+        if job.state != "running":
+            record(session, job, "running", "the engine reports the job running", now)
+        started = job.started_at or now
+        limit = job.max_runtime_s
+        if job.stop_reason is None and limit is not None and (now - started).total_seconds() > limit:
+            self._stop(session, job, now, "timeout", job.stop_grace_s, f"max runtime {job.max_runtime_s:g}s exceeded")
+            return
+        if job.stop_reason is not None and job.stop_requested_at is None:
+            assert job.engine_handle is not None
+            engine.cancel(job.id, job.engine_handle)
+            job.stop_requested_at = now
+        elif job.stop_requested_at is not None and now - job.stop_requested_at > timedelta(seconds=job.stop_grace_s):
+            assert job.engine_handle is not None
+            engine.cancel(job.id, job.engine_handle, force=True)
+
+    def _finished(self, session: Session, job: TrainingJob, status: RunStatus, now: datetime) -> None:
+        if job.started_at is not None and job.placement is not None:
+            devices = sum(len(d) for _, d in job.placement["devices"])
+            job.attained_service += max(0.0, (now - job.started_at).total_seconds()) * devices
+        job.exit_code = status.exit_code
+        reason = job.stop_reason
+        if reason == "cancel":
+            self._end(session, job, now, "cancelled", "stopped on request")
+        elif reason == "preempt":
+            self._requeue(session, job, now, "preempted", "preempted: stopped after checkpointing", preempted=True)
+        elif reason == "timeout":
+            self._end(session, job, now, "failed", f"max runtime {job.max_runtime_s:g}s exceeded")
+        elif status.state == "succeeded":
+            self._end(session, job, now, "succeeded", "exited with code 0")
+        elif job.restart_count < job.max_restarts:
+            job.restart_count += 1
+            self._requeue(session, job, now, "pending",
+                          f"{status.message}; restarting ({job.restart_count}/{job.max_restarts})", preempted=False)
+        else:
+            self._end(session, job, now, "failed", status.message or "failed")
+
+    # 3. decisions ----------------------------------------------------------------------------------
+
+    def apply(self, session: Session, world: World, decisions: Decisions, now: datetime) -> None:
+        for a in decisions.admitted:
+            job = world.jobs[a.job_id]
+            cluster_ids = {world.nodes[n].cluster_id for n in a.placement.node_names}
+            if len(cluster_ids) != 1:
+                job.pending_reason = "the only placement found spans clusters; waiting"
+                continue
+            job.cluster_id = cluster_ids.pop()
+            job.placement = placement_json(a.placement)
+            job.admitted_at, job.pending_reason, job.estimated_start_at, job.queue_position = now, None, None, None
+            names = node_names(a.placement, world.nodes)
+            record(session, job, "admitted", f"admitted on {', '.join(n for n, _ in names)}"
+                   + (" (borrowed quota)" if a.borrowed else ""), now)
+            self._launch(session, job, world.clusters[job.cluster_id], names, now)
+        for p in decisions.preempted:
+            job = world.jobs[p.job_id]
+            if job.stop_reason is None:
+                self._stop(session, job, now, "preempt", p.grace_s, p.reason)
+        for position, w in enumerate(decisions.pending):  # in the policy's order
+            job = world.jobs[w.job_id]
+            start = at(w.estimated_start)
+            reason = _with_held_back(w.reason, job, world.held_back)
+            if job.pending_reason != reason or job.estimated_start_at != start or job.queue_position != position:
+                job.pending_reason, job.estimated_start_at, job.queue_position = reason, start, position
+
+    def _launch(self, session: Session, job: TrainingJob, cluster: ComputeCluster,
+                devices: tuple[tuple[str, tuple[int, ...]], ...], now: datetime) -> None:
+        engine = self.engines[cluster.engine]
+        assert job.placement is not None
+        spec = LaunchSpec(
+            job_id=job.id, tenant=job.tenant_id, command=tuple(job.command), kind=job.placement["kind"],
+            devices=devices,
+            env={str(k): str(v) for k, v in job.env.items()}, checkpoint_dir=self._checkpoint_dir(job),
+            restart_count=job.restart_count + job.preemptions,
+        )
+        try:
+            job.engine_handle = engine.submit(spec)
+        except Exception as exc:  # a launch that cannot happen is the job's failure, not the controller's
+            log.exception("could not start job %s", job.id)
+            self._end(session, job, now, "failed", f"could not start: {exc}")
+            return
+        job.started_at = now
+        record(session, job, "starting", f"started by the {engine.name} engine", now)
+
+    def _checkpoint_dir(self, job: TrainingJob) -> str | None:
+        if job.checkpoint_dir is None:
+            return None
+        return str(self.home / "checkpoints" / job.tenant_id / job.checkpoint_dir)
+
+    # helpers ---------------------------------------------------------------------------------------
+
+    def _engine(self, session: Session, job: TrainingJob) -> Engine | None:
+        cluster = session.get(ComputeCluster, job.cluster_id) if job.cluster_id else None
+        return self.engines.get(cluster.engine) if cluster else None
+
+    def _signal(self, job: TrainingJob, *, force: bool) -> None:
+        engine = self.engines.get((job.engine_handle or {}).get("engine", ""))
+        if engine is not None and job.engine_handle is not None:
+            engine.cancel(job.id, job.engine_handle, force=force)
+
+    def _stop(self, session: Session, job: TrainingJob, now: datetime, reason: str, grace_s: float, why: str) -> None:
+        job.stop_reason, job.stop_grace_s, job.stop_requested_at = reason, grace_s, now
+        self._signal(job, force=False)
+        record(session, job, job.state, f"stopping ({reason}, grace {grace_s:g}s): {why}", now)
+
+    def _clear(self, job: TrainingJob) -> None:
+        job.placement = job.engine_handle = job.cluster_id = None
+        job.stop_reason = job.stop_requested_at = job.queue_position = None
+
+    def _requeue(self, session: Session, job: TrainingJob, now: datetime, state: str, why: str, *,
+                 preempted: bool) -> None:
+        self._clear(job)
+        if preempted:
+            job.preemptions += 1
+        job.queued_at = now
+        job.pending_reason = "waiting for the next scheduling pass"
+        record(session, job, state, why, now)
+
+    def _end(self, session: Session, job: TrainingJob, now: datetime, state: str, why: str) -> None:
+        # The placement and the engine's handle stay on a finished job: where it ran is part of its history.
+        job.stop_reason = job.stop_requested_at = job.queue_position = None
+        job.finished_at = now
+        job.message = why
+        record(session, job, state, why, now)
+
+
+def _with_held_back(reason: str, job: TrainingJob, held_back: dict[str, int]) -> str:
+    """Say so when nodes of the kind the job wants exist but are cordoned, draining or unhealthy."""
+    kinds = [job.accelerator_kind] if job.accelerator_kind else sorted(held_back)
+    out = [f"{held_back[k]} {k} node(s) cordoned, draining or unhealthy" for k in kinds if k in held_back]
+    return f"{reason} ({'; '.join(out)})" if out else reason

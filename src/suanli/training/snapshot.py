@@ -1,0 +1,118 @@
+"""From database rows to the scheduling core's :class:`~suanli.scheduling.Snapshot`, and back.
+
+Core node names are node ids (unique across clusters); racks and interconnect domains are prefixed with
+the cluster id, so the core never puts two clusters' nodes in one rack or fabric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from suanli.scheduling import Cluster, Demand, Job, Node, Placement, RunningJob, Snapshot, TenantQuota
+from suanli.state.models import AcceleratorQuota
+from suanli.state.training import ACTIVE_STATES, WAITING_STATES, ComputeCluster, ComputeNode, TrainingJob
+
+
+def ts(value: datetime | None) -> float | None:
+    """Seconds since the epoch: the core's clock."""
+    return None if value is None else value.timestamp()
+
+
+def at(seconds: float | None) -> datetime | None:
+    """The inverse of :func:`ts`."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def placement_of(row: dict[str, Any]) -> Placement:
+    return Placement(row["kind"], tuple((str(n), tuple(int(d) for d in devs)) for n, devs in row["devices"]))
+
+
+def placement_json(p: Placement) -> dict[str, Any]:
+    return {"kind": p.kind, "devices": [[n, list(d)] for n, d in p.devices]}
+
+
+def job_of(row: TrainingJob) -> Job:
+    """The core's view of a job row."""
+    return Job(
+        id=row.id, tenant=row.tenant_id,
+        demand=Demand(row.accelerators, kind=row.accelerator_kind, min_memory_gb=row.min_memory_gb,
+                      nodes=row.node_count),
+        priority=row.priority, submitted_at=row.created_at.timestamp(), attained_service=row.attained_service,
+        time_limit_s=row.max_runtime_s, preemptions=row.preemptions, queued_at=ts(row.queued_at),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """One pass's inputs: the snapshot, and the rows behind it."""
+
+    snapshot: Snapshot
+    nodes: dict[str, ComputeNode]
+    clusters: dict[str, ComputeCluster]
+    jobs: dict[str, TrainingJob]
+    held_back: dict[str, int]
+    """Nodes per accelerator kind left out of the pass: cordoned, draining or unhealthy."""
+
+
+def build(session: Session, engines: Collection[str], now: datetime) -> World:
+    """The snapshot of every schedulable node of clusters whose engine this server runs."""
+    clusters = {c.id: c for c in session.scalars(select(ComputeCluster)) if c.engine in engines}
+    usable: dict[str, ComputeNode] = {}
+    held_back: dict[str, int] = {}
+    for n in session.scalars(select(ComputeNode).order_by(ComputeNode.cluster_id, ComputeNode.rack, ComputeNode.name)):
+        if n.cluster_id not in clusters or n.accelerator_count == 0:
+            continue
+        if n.healthy and n.schedulable == "ready":
+            usable[n.id] = n
+        else:
+            held_back[n.accelerator_kind] = held_back.get(n.accelerator_kind, 0) + 1
+    core_nodes = tuple(
+        Node(n.id, n.accelerator_kind, n.accelerator_count, rack=f"{n.cluster_id}/{n.rack}",
+             nvlink_domain=f"{n.cluster_id}/{n.interconnect_domain}" if n.interconnect_domain else "")
+        for n in usable.values()
+    )
+    memory = {n.accelerator_kind: n.memory_gb for n in usable.values() if n.memory_gb}
+    rows = list(session.scalars(
+        select(TrainingJob).where(TrainingJob.state.in_((*ACTIVE_STATES, *WAITING_STATES))).order_by(TrainingJob.id)
+    ))
+    running: list[RunningJob] = []
+    pending: list[Job] = []
+    for r in rows:
+        if r.state in WAITING_STATES:
+            pending.append(job_of(r))
+        elif r.placement is not None and _fits(r.placement, usable):
+            started = ts(r.started_at or r.admitted_at) or now.timestamp()
+            stopping = ts(r.stop_requested_at or now) if r.stop_reason else None
+            running.append(RunningJob(job_of(r), placement_of(r.placement), started, stopping))
+    snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
+    return World(snapshot, usable, clusters, {r.id: r for r in rows}, held_back)
+
+
+def _fits(placement: dict[str, Any], usable: dict[str, ComputeNode]) -> bool:
+    # Work on a cordoned, lost or shrunk node is left out of the pass (the core has no unschedulable node).
+    for node_id, devices in placement.get("devices", []):
+        n = usable.get(node_id)
+        if n is None or any(d >= n.accelerator_count for d in devices):
+            return False
+    return True
+
+
+def quotas(session: Session) -> dict[str, TenantQuota]:
+    """Every tenant's accelerator quotas, as the core reads them."""
+    nominal: dict[str, dict[str, int]] = {}
+    borrow: dict[str, dict[str, int]] = {}
+    for q in session.scalars(select(AcceleratorQuota)):
+        nominal.setdefault(q.tenant_id, {})[q.accelerator_kind] = q.nominal
+        borrow.setdefault(q.tenant_id, {})[q.accelerator_kind] = q.borrowing_limit
+    return {t: TenantQuota(t, nominal[t], borrow[t]) for t in nominal}
+
+
+def node_names(placement: Placement, nodes: dict[str, ComputeNode]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """A placement with node names instead of ids."""
+    return tuple((nodes[n].name, d) for n, d in placement.devices)

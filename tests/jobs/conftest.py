@@ -1,0 +1,39 @@
+"""Jobs run on 8 fake H100s and 4 fake Ascend 910Bs declared for the local box."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from suanli.client import Client
+
+FAKE = "nvidia-h100:8,ascend-910b:4"
+
+
+@pytest.fixture(autouse=True)
+def fake_accelerators(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SUANLI_LOCAL_ACCELERATORS", FAKE)
+    yield
+
+
+def wait_for(platform: Any, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Drive the controller pass after pass until ``check`` answers something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        platform.runner.run_pass()
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def job_state(client: Client, tenant: str, job_id: str, *states: str) -> Callable[[], dict[str, Any] | None]:
+    def check() -> dict[str, Any] | None:
+        j = client.job(tenant, job_id)
+        return j if j["state"] in states else None
+    return check
