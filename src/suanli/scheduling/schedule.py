@@ -21,7 +21,6 @@ from suanli.scheduling.kinds import KindChooser
 from suanli.scheduling.model import (
     Admit,
     Decisions,
-    Demand,
     Job,
     Pending,
     Placement,
@@ -59,7 +58,8 @@ class _Pass:
     attempts: dict[str, int] = field(default_factory=dict)
     no_victims: set[tuple[str, str, int, int, bool]] = field(default_factory=set)
     pool_heads: dict[str, int] = field(default_factory=dict)
-    blocked: dict[tuple[str, Demand, float | None, bool], str] = field(default_factory=dict)
+    blocked: dict[tuple[str, int, str | None, int | None, int | None, float | None, bool], str] = field(
+        default_factory=dict)
     reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reservation: Reservation | None = None
     reserve_tried: bool = False
@@ -143,9 +143,10 @@ def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
     the same reason, and the pass records that without searching again. This is what keeps a pass over
     10,000 waiting jobs within milliseconds.
     """
-    key = (job.tenant, job.demand, job.time_limit_s, guaranteed_only)
+    d = job.demand
+    key = (job.tenant, d.count, d.kind, d.min_memory_gb, d.nodes, job.time_limit_s, guaranteed_only)
     memo = p.blocked.get(key)
-    if memo is not None and (p.reserve_tried or p.policy.reserve_after_s is None):
+    if memo is not None and (guaranteed_only or p.reserve_tried or p.policy.reserve_after_s is None):
         if not guaranteed_only:
             p.reasons[job.id] = (memo, None)
         return False
