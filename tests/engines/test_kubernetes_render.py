@@ -159,7 +159,7 @@ def test_no_gang_and_no_accelerators() -> None:
 @pytest.mark.parametrize(("kind", "resource"), [
     ("nvidia-a100", "nvidia.com/gpu"),
     ("ascend-910b", "huawei.com/Ascend910"),
-    ("ascend-310p", "huawei.com/Ascend310"),
+    ("ascend-310p", "huawei.com/Ascend310P"),
     ("hygon-z100", "hygon.com/dcu"),
     ("cambricon-mlu370", "cambricon.com/mlu"),
     ("kunlunxin-r200", "kunlunxin.com/xpu"),

@@ -40,6 +40,10 @@ def _register() -> None:
     app.add_typer(policy.app, name="policy")
     from suanli.cli import demo
     app.command("demo")(demo.demo)
+    from suanli.cli import cluster, job, queue
+    app.add_typer(job.app, name="job")
+    app.command("queue")(queue.queue)
+    app.add_typer(cluster.app, name="cluster")
 
 
 _register()
