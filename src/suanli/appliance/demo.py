@@ -33,7 +33,7 @@ from suanli.core.errors import NotFound, SuanliError
 def shared_data() -> Path | None:
     """The public sample data beside the checkout (``../shared/data``), or ``$SUANLI_SAMPLE_DATA``."""
     beside_checkout = Path(__file__).parents[4] / "shared/data"
-    candidates = [os.environ.get("SUANLI_SAMPLE_DATA"), "../shared/data", str(beside_checkout)]
+    candidates = [os.environ.get("SUANLI_SAMPLE_DATA"), "../shared/data", str(beside_checkout), "/work/shared/data"]
     for c in candidates:
         if c and (Path(c) / "README.md").exists():
             return Path(c).resolve()
