@@ -33,7 +33,6 @@ from suanli.scheduling.policies import Policy, Rank, RankContext
 from suanli.scheduling.preemption import choose_victims
 from suanli.scheduling.quota import Usage
 
-
 #: Failed victim searches a tenant may cost one pass; its later jobs wait for the next pass.
 MAX_FAILED_SEARCHES_PER_TENANT = 4
 
@@ -88,10 +87,7 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
                                                    worst):
             return Decisions()
     ranked = sorted(snapshot.pending, key=lambda j: key(j, j.attained_service, ctx))
-    if usage.enabled:
-        waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)]
-    else:
-        waiting = ranked
+    waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)] if usage.enabled else ranked
     for job in waiting:
         if _try(p, job, guaranteed_only=False):
             continue

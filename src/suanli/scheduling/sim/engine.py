@@ -56,10 +56,9 @@ def machine(gpus: int, gpus_per_node: int = 8, nodes_per_rack: int = 8) -> Clust
 def simulate(jobs: Sequence[TraceJob], cluster: Cluster, policy: Policy, preempt_cost_s: float = 60.0) -> SimRun:
     """Replay ``jobs`` (in submission order) on ``cluster`` under ``policy``."""
     gpus = sum(n.devices for n in cluster.nodes)
-    size = max(n.devices for n in cluster.nodes)
     records = {j.id: JobRecord(j) for j in jobs}
     run = SimRun(list(records.values()), gpus)
-    arrivals = [j for j in jobs if j.num_gpus <= gpus and (j.num_gpus <= size or True)]
+    arrivals = [j for j in jobs if j.num_gpus <= gpus]
     run.unschedulable = [j.id for j in jobs if j.num_gpus > gpus]
     limits = isinstance(policy, Fifo)
     oracle = isinstance(policy, SjfOracle)
