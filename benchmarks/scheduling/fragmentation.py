@@ -2,8 +2,9 @@
 
 Replays the pods of ``openb_pod_list_default.csv`` (cycling through the list, FGD's "inflation") onto
 the 1,523 real nodes (GPU and CPU-only) of ``openb_node_list_all_node.csv`` until the GPU thousandths
-that have arrived reach the cluster's capacity, and reports the share of GPU capacity left unallocated at 80, 90, 95 and 100 %
-arrived (lower is better: the rest was refused although it was idle), plus the number of refused pods.
+that have arrived reach the cluster's capacity, and reports the share of GPU capacity left unallocated
+at 80, 90, 95 and 100 % arrived (lower is better: the rest was refused although it was idle), plus the
+number of refused pods.
 
     .venv/bin/python benchmarks/scheduling/fragmentation.py [--pods openb_pod_list_default.csv]
 """
