@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import unicodedata
+
 from suanli.data.damage import annotate_pinyin, damage, drop_gbk_byte, to_traditional_by_table
 from suanli.data.ops.gbk_shift import RealignGBK, chars_with_lead, realign
 
@@ -20,7 +22,7 @@ def test_a_real_exclamation_mark_stays() -> None:
 
 
 def test_round_trip_on_generated_damage(news: list[str]) -> None:
-    # Damages 1-3 as the content farm applied them; realign must put every span back in step. Where
+    # Damages 1-4 as the content farm applied them; realign must put every span back in step. Where
     # the decoder got back in step silently, two readings can both fit the bytes, and the language
     # model prefers words to names ("。”哈登在" comes back as "。”沟渠在"): at most two wrong
     # characters per span are allowed, and counted.
@@ -29,8 +31,9 @@ def test_round_trip_on_generated_damage(news: list[str]) -> None:
     for text in news:
         for sentence in text.split("\n"):
             if "。“" in sentence or "。”" in sentence:
-                source = annotate_pinyin(to_traditional_by_table(sentence))
-                fixed = realign(drop_gbk_byte(source))[0]
+                source = unicodedata.normalize("NFKC", annotate_pinyin(to_traditional_by_table(sentence)))
+                fixed = realign(unicodedata.normalize("NFKC", drop_gbk_byte(
+                    annotate_pinyin(to_traditional_by_table(sentence)))))[0]
                 assert len(fixed) == len(source)
                 diff = sum(a != b for a, b in zip(fixed, source, strict=True))
                 assert diff <= 2, (source, fixed)
@@ -51,3 +54,9 @@ def test_operator_counts_and_keeps_other_fields() -> None:
     assert result.doc is not None
     assert result.doc["id"] == 7 and result.doc["url"] == "u"
     assert result.counters == {"spans_realigned": 1}
+
+
+def test_a_full_width_bang_at_a_line_end_inside_a_quote_stays() -> None:
+    text = "他说：“我们有重来的决心！\n足坛反赌还在继续。"
+    assert realign(text) == (text, 0)
+    assert realign("他说：“我们有重来的决心!\n足坛")[0] == "他说：“我们有重来的决心。”\n足坛"

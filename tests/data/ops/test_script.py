@@ -29,3 +29,8 @@ def test_always_converts_and_never_does_nothing() -> None:
     assert SimplifyScript(mode="never")({"text": taiwan}).doc == {"text": taiwan}
     with pytest.raises(ValueError):
         SimplifyScript(mode="sometimes")
+
+
+def test_simplified_text_quoting_traditional_is_left_alone(news: list[str]) -> None:
+    quoted = news[6] + "\n·專訪《命案》鄭保瑞和游乃海深度談電影｜編劇親揭劇本意思"
+    assert SimplifyScript()({"text": quoted}).doc == {"text": quoted}

@@ -22,13 +22,17 @@ def _converter(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
-@lru_cache(maxsize=1)
-def _traditional_chars() -> re.Pattern[str]:
-    """A character class of every Han character that ``t2s`` changes on its own."""
+@lru_cache(maxsize=2)
+def _changed_by(config: str) -> re.Pattern[str]:
+    """A character class of every Han character that OpenCC's ``config`` changes on its own."""
     han = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x3400, 0x4DC0)]
-    converted = str(_converter("t2s").convert("\n".join(han))).split("\n")
+    converted = str(_converter(config).convert("\n".join(han))).split("\n")
     changed = [a for a, b in zip(han, converted, strict=True) if a != b]
     return re.compile("[" + "".join(changed) + "]")
+
+
+def _traditional_chars() -> re.Pattern[str]:
+    return _changed_by("t2s")
 
 
 def has_traditional(text: str) -> bool:
@@ -87,13 +91,14 @@ class SimplifyScript(TextOperator):
     name = "simplify_script"
 
     def __init__(self, field: str = "text", mode: str = "auto", min_share: float = 0.05,
-                 marker_share: float = 0.0) -> None:
+                 marker_share: float = 0.0, max_simplified_share: float = 0.15) -> None:
         super().__init__(field)
         if mode not in ("auto", "always", "never"):
             raise ValueError(f"mode must be auto, always or never, not {mode!r}")
         self.mode = mode
         self.min_share = min_share
         self.marker_share = marker_share
+        self.max_simplified_share = max_simplified_share
 
     def looks_mechanical(self, text: str, sample: int = 1500) -> bool:
         """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
@@ -104,6 +109,10 @@ class SimplifyScript(TextOperator):
         text = text[:sample]
         han, changed = traditional_share(text)
         if han == 0 or changed / han < self.min_share:
+            return False
+        # A table converts every character it knows; a document that still has many Simplified-only
+        # characters is a Simplified text quoting Traditional (a Hong Kong film title), not a farm's.
+        if len(_changed_by("s2t").findall(text)) / han > self.max_simplified_share:
             return False
         simplified = to_simplified(text)
 
