@@ -142,13 +142,17 @@ def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
     d = job.demand
     key = (job.tenant, d.count, d.kind, d.min_memory_gb, d.nodes, job.time_limit_s, guaranteed_only)
     memo = p.blocked.get(key)
-    if memo is not None and (guaranteed_only or p.reserve_tried or p.policy.reserve_after_s is None):
+    after = p.policy.reserve_after_s
+    # A memo answer is complete unless this job might still claim the pass's one reservation.
+    if memo is not None and (guaranteed_only or p.reserve_tried or after is None
+                             or p.now - job.waiting_since < after):
         if not guaranteed_only:
             p.reasons[job.id] = (memo, None)
         return False
     if _attempt(p, job, guaranteed_only=guaranteed_only):
         return True
-    p.blocked[key] = p.reasons[job.id][0] if job.id in p.reasons and not guaranteed_only else ""
+    if p.reservation is None or p.reservation.job_id != job.id:  # a reservation is this job's alone
+        p.blocked[key] = p.reasons[job.id][0] if job.id in p.reasons and not guaranteed_only else ""
     return False
 
 
