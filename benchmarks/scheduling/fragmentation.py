@@ -75,8 +75,10 @@ def main() -> None:
              "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
     f100, b100 = first["unallocated_at_100pct"], best["unallocated_at_100pct"]
+    change = (1 - b100 / f100) if f100 else 0.0
     lines += ["", f"At 100 % arrived, best fit leaves {b100:.1%} of GPU capacity unallocated against first fit's "
-              f"{f100:.1%}: {1 - b100 / f100:.0%} fewer unallocated GPUs." if f100 else ""]
+              f"{f100:.1%}: {abs(change):.0%} {'fewer' if change >= 0 else 'more'} unallocated GPUs; it refused "
+              f"{best['pods_refused']} pods against {first['pods_refused']}."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fragmentation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (args.out / "fragmentation.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

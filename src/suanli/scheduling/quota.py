@@ -2,8 +2,9 @@
 
 Each tenant has a guarantee (``nominal``) per kind and may borrow idle devices up to its borrowing limit.
 A device beyond the guarantee is *borrowed*: it can be reclaimed by preemption when a tenant that is
-under its own guarantee needs it. Devices of a job being preempted still count until the job is gone, so
-a pass never hands out the same capacity twice.
+under its own guarantee needs it. A job that is being preempted no longer counts as its tenant's usage
+(it is leaving), while its devices stay busy in the inventory until it is gone, so a pass never hands out
+the same devices twice and never reclaims the same share twice.
 """
 
 from __future__ import annotations
