@@ -13,6 +13,7 @@ from suanli.api import errors
 from suanli.api.middleware import Observe
 from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
 from suanli.api.routers import clusters, jobs
+from suanli.api.routers import billing, governance, quotes
 from suanli.controllers.runner import ControllerRunner
 from suanli.settings import MAX_BODY_BYTES
 from suanli.state.db import Database
@@ -33,7 +34,10 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.runner = runner
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
-    for module in (health, meta, tenants, users, keys, quotas, audit, clusters, jobs):
+    for module in (
+        health, meta, tenants, users, keys, quotas, audit, clusters, jobs,
+        governance, billing, quotes,
+    ):
         app.include_router(module.router)
     if console:
         static = resources.files("suanli.console") / "static"

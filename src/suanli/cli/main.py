@@ -38,6 +38,12 @@ def _register() -> None:
     app.command("serve-sim")(serve_sim.serve_sim)
     from suanli.cli import policy
     app.add_typer(policy.app, name="policy")
+    from suanli.cli import bill, budget, pool, provider, quote
+    app.command("bill")(bill.bill)
+    app.command("quote")(quote.quote)
+    app.add_typer(budget.app, name="budget")
+    app.add_typer(pool.app, name="pool")
+    app.add_typer(provider.app, name="provider")
     from suanli.cli import demo
     app.command("demo")(demo.demo)
     from suanli.cli import cluster, job, queue

@@ -99,3 +99,50 @@ def check(
         console.print(f"chosen: pool {q.chosen.pool} ({q.chosen.explanation})")
     else:
         console.print(q.pending_reason)
+
+
+@app.command("upload")
+def upload(
+    rules: Annotated[Path, typer.Argument(help="Rules YAML: the whole rule set, every version")],
+    note: Annotated[str, typer.Option(help="Why this version (shown in the list)")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document")] = False,
+) -> None:
+    """Upload a new version of the platform's rule set (platform admins); the past is never changed."""
+    from suanli.cli.connect import client
+    from suanli.cli.output import console, print_json
+
+    with client() as c:
+        doc = c.upload_policy(_read(rules, "rules"), note=note)
+    if as_json:
+        print_json(doc)
+    else:
+        console.print(f"policy version {doc['version']}: {doc['rule_count']} rule versions, by {doc['author']}")
+
+
+@app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document")] = False) -> None:
+    """List the uploaded versions of the rule set, newest first (platform admins)."""
+    from suanli.cli.connect import client
+    from suanli.cli.output import show
+
+    with client() as c:
+        rows = c.policy_versions()
+    show(rows, as_json=as_json, rows=rows, columns=("version", "rule_count", "author", "note", "uploaded_at"),
+         title="policy versions")
+
+
+@app.command("show")
+def show_(
+    version: Annotated[int, typer.Argument(help="Version number")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document")] = False,
+) -> None:
+    """Print one uploaded version of the rule set."""
+    from suanli.cli.connect import client
+    from suanli.cli.output import console, print_json
+
+    with client() as c:
+        doc = c.policy_version(version)
+    if as_json:
+        print_json(doc)
+    else:
+        console.print(doc["text"], markup=False, highlight=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
+from suanli.governance.service.controller import BudgetController
 from suanli.training.controller import JobController
 
 
@@ -13,5 +14,6 @@ def all_controllers(home: Path) -> list[Controller]:
     """The controllers of a server whose state directory is ``home``."""
     return [
         TenantController(home / "objects"),
+        BudgetController(),
         JobController(home),
     ]
