@@ -322,6 +322,116 @@ class Client:
     def placement_decisions(self, tenant: str, *, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/placement-decisions", limit=limit))
 
+    # data: datasets, versions, uploads, downloads ----------------------------------------------
+
+    def create_dataset(self, tenant: str, name: str, *, description: str = "") -> dict[str, Any]:
+        body = {"name": name, "description": description}
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets", json=body,
+                                              idempotent=True)
+        return result
+
+    def datasets(self, tenant: str) -> list[dict[str, Any]]:
+        return list(self.paginate(f"/api/v1/tenants/{tenant}/datasets"))
+
+    def dataset(self, tenant: str, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}")
+        return result
+
+    def delete_dataset(self, tenant: str, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}")
+        return result
+
+    def dataset_versions(self, tenant: str, name: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request(
+            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions")["items"]
+        return result
+
+    def dataset_version(self, tenant: str, name: str, version: int | str = "latest") -> dict[str, Any]:
+        """A version's manifest (shards, sizes, sha256, document counts, lineage)."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
+        return result
+
+    def delete_dataset_version(self, tenant: str, name: str, version: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
+        return result
+
+    def storage(self, tenant: str) -> dict[str, Any]:
+        """Stored and reserved bytes against the tenant's storage quota (0: no limit)."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/storage")
+        return result
+
+    def begin_dataset_upload(self, tenant: str, name: str, files: list[dict[str, Any]], *,
+                             chunk_size: int, **lineage: Any) -> dict[str, Any]:
+        """Declare a version's files; the same declaration again resumes the open upload."""
+        body = {"files": files, "chunk_size": chunk_size, **{k: v for k, v in lineage.items() if v is not None}}
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads",
+                                              json=body, idempotent=True)
+        return result
+
+    def dataset_upload(self, tenant: str, name: str, upload_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}")
+        return result
+
+    def put_dataset_chunk(self, tenant: str, name: str, upload_id: str, index: int, number: int,
+                          data: bytes) -> dict[str, Any]:
+        """Send one chunk with its sha256 (PUT: retried on connection errors)."""
+        import hashlib
+
+        path = f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}/files/{index}/chunks/{number}"
+        headers = {"X-Content-SHA256": hashlib.sha256(data).hexdigest(),
+                   "Content-Type": "application/octet-stream"}
+        attempt = 0
+        while True:
+            try:
+                response = self._http.put(path, content=data, headers=headers)
+                break
+            except httpx.TransportError:
+                if attempt >= self.retries:
+                    raise errors.Unavailable(f"cannot reach suanli at {self.url} while uploading") from None
+                attempt += 1
+        if response.status_code >= 400:
+            raise _error(response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    def commit_dataset_upload(self, tenant: str, name: str, upload_id: str) -> dict[str, Any]:
+        """Verify the uploaded files and create the version (committing twice answers the same version)."""
+        result: dict[str, Any] = self.request(
+            "POST", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}/commit", idempotent=True)
+        return result
+
+    def abort_dataset_upload(self, tenant: str, name: str, upload_id: str) -> None:
+        self.request("DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}")
+
+    def stream_dataset_shard(self, tenant: str, name: str, version: int | str, position: int, *,
+                             start: int = 0) -> Iterator[bytes]:
+        """The bytes of one shard from offset ``start``, streamed."""
+        path = f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}/shards/{position}"
+        headers = {"Range": f"bytes={start}-"} if start else {}
+        with self._http.stream("GET", path, headers=headers) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise _error(response)
+            yield from response.iter_bytes(1024 * 1024)
+
+    def upload_dataset(self, tenant: str, name: str, paths: list[Any], **options: Any) -> dict[str, Any]:
+        """Upload local JSONL files as a new version, in checksummed chunks, resuming an interrupted upload.
+
+        Options: ``chunk_size``, ``parent_version``, ``recipe``, ``report``, ``message``, ``progress``
+        (a callable receiving byte counts). Answers the committed version.
+        """
+        from suanli.data.datasets.transfer import upload
+
+        return upload(self, tenant, name, paths, **options)
+
+    def download_dataset(self, tenant: str, name: str, dest: Any, *, version: int | str = "latest",
+                         progress: Any = None) -> dict[str, Any]:
+        """Download a version's shards into folder ``dest`` (resuming partial files), verified by sha256."""
+        from suanli.data.datasets.transfer import download
+
+        return download(self, tenant, name, dest, version=version, progress=progress)
+
 
 def _error(response: httpx.Response) -> errors.SuanliError:
     try:

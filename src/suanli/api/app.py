@@ -12,6 +12,7 @@ import suanli
 from suanli.api import errors
 from suanli.api.middleware import Observe
 from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
+from suanli.api.routers import datasets
 from suanli.api.routers import clusters, jobs
 from suanli.api.routers import billing, governance, quotes
 from suanli.controllers.runner import ControllerRunner
@@ -37,7 +38,7 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     for module in (
         health, meta, tenants, users, keys, quotas, audit, clusters, jobs,
         governance, billing, quotes,
-    ):
+    , datasets):
         app.include_router(module.router)
     if console:
         static = resources.files("suanli.console") / "static"

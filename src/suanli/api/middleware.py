@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -22,6 +23,10 @@ LATENCY = Histogram("suanli_http_request_seconds", "HTTP request latency", ["met
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+CHUNK_ROUTE = re.compile(r"^/api/v1/tenants/[^/]+/datasets/[^/]+/uploads/[^/]+/files/\d+/chunks/\d+$")
+"""Dataset upload chunks are raw bytes up to ``MAX_CHUNK_BYTES`` (64 MiB), not JSON bodies."""
+MAX_CHUNK_BYTES = 64 * 1024 * 1024
+
 
 class Observe:
     """Gives every request an ``X-Request-Id``, enforces the body limit, counts it, and audits writes."""
@@ -40,10 +45,11 @@ class Observe:
         status = 500
         started = time.perf_counter()
         received = 0
+        max_body = MAX_CHUNK_BYTES if scope["method"] == "PUT" and CHUNK_ROUTE.match(scope["path"]) else self.max_body
 
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(scope, receive, send, request_id)
+        if declared is not None and declared.isdigit() and int(declared) > max_body:
+            await self._too_large(scope, receive, send, request_id, max_body)
             return
 
         too_large = False
@@ -57,7 +63,7 @@ class Observe:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     too_large = True
                     return {"type": "http.disconnect"}
             return message
@@ -78,7 +84,7 @@ class Observe:
                 if message["type"] == "http.response.start":
                     status = 413
                     await record(status)
-                    await self._too_large(scope, receive, send, request_id)
+                    await self._too_large(scope, receive, send, request_id, max_body)
                 return
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -94,9 +100,9 @@ class Observe:
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
             await record(status)  # the app failed before answering
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str, limit: int) -> None:
         response = error_response(
-            413, "payload_too_large", f"request body is larger than the limit of {self.max_body} bytes"
+            413, "payload_too_large", f"request body is larger than the limit of {limit} bytes"
         )
         response.headers["x-request-id"] = request_id
         await response(scope, receive, send)

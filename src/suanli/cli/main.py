@@ -38,6 +38,8 @@ def _register() -> None:
     app.command("serve-sim")(serve_sim.serve_sim)
     from suanli.cli import policy
     app.add_typer(policy.app, name="policy")
+    from suanli.cli import dataset
+    app.add_typer(dataset.app, name="dataset")
     from suanli.cli import bill, budget, pool, provider, quote
     app.command("bill")(bill.bill)
     app.command("quote")(quote.quote)

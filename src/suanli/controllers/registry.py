@@ -6,6 +6,8 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
+from suanli.data.datasets.expiry import UploadExpiry
+from suanli.objects import store_from_env
 from suanli.governance.service.controller import BudgetController
 from suanli.training.controller import JobController
 
@@ -14,6 +16,7 @@ def all_controllers(home: Path) -> list[Controller]:
     """The controllers of a server whose state directory is ``home``."""
     return [
         TenantController(home / "objects"),
+        UploadExpiry(store_from_env(home)),
         BudgetController(),
         JobController(home),
     ]

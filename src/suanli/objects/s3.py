@@ -166,7 +166,7 @@ class S3ObjectStore:
             if _code(exc) == "NoSuchUpload":
                 raise ObjectNotFound(f"no upload {upload_id!r} for {key!r}") from None
             raise Unavailable(f"object store error on {key!r}: {_code(exc)}") from exc
-        # SeaweedFS lists every upload of a part number that was sent twice, oldest first: keep the last.
+        # SeaweedFS lists every upload of a part number that was sent twice: list each number once.
         latest = {p.number: p for p in out}
         return [latest[n] for n in sorted(latest)]
 

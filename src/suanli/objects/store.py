@@ -112,7 +112,11 @@ class ObjectStore(Protocol):
         ...
 
     def parts(self, key: str, upload_id: str) -> builtins.list[Part]:
-        """The parts stored so far, by number: what a resumed upload need not send again."""
+        """The part numbers stored so far (each once): what a resumed upload need not send again.
+
+        For a part sent twice, complete with the :class:`Part` that the last ``upload_part`` answered:
+        SeaweedFS lists both copies in no stable order, so the listed size and ETag may be the older.
+        """
         ...
 
     def complete_upload(self, key: str, upload_id: str, parts: builtins.list[Part]) -> ObjectInfo:

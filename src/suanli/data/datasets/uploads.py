@@ -238,16 +238,16 @@ def commit(
                 raise Conflict(f"shard {f['name']!r} was deleted during the upload: upload again") from None
             shards.append({**f, "key": final, "documents": known[f["sha256"]].documents})
             continue
-        _assemble(store, f, [parts[(f["index"], n)] for n in range(1, f["parts"] + 1)])
         try:
+            _assemble(store, f, [parts[(f["index"], n)] for n in range(1, f["parts"] + 1)])
             check = check_shard(f["name"], f["compression"], store.get(f["key"]))
-        except InvalidInput:
-            store.delete(f["key"])
+        except InvalidInput:  # includes ChecksumMismatch from a store that verifies on assembly
             _fail(db, upload_id)
+            discard(store, files)
             raise
         if (check.sha256, check.size) != (f["sha256"], f["size"]):
-            store.delete(f["key"])
             _fail(db, upload_id)
+            discard(store, files)
             raise ChecksumMismatch(
                 f"{f['name']!r} assembled to sha256 {check.sha256} ({check.size} bytes), not the declared "
                 f"{f['sha256']} ({f['size']} bytes): the upload was dropped, upload again",
