@@ -115,7 +115,7 @@ def check(snap: Snapshot, d: Decisions) -> None:
     assert {p.job_id for p in d.preempted} <= running_ids
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(clusters(), jobs("p"), jobs("q"), quotas(), st.sampled_from(POLICY_NAMES))
 def test_two_passes_keep_every_invariant(c: Cluster, first: tuple[Job, ...], second: tuple[Job, ...],
                                          q: dict[str, TenantQuota], name: str) -> None:
@@ -131,7 +131,7 @@ def test_two_passes_keep_every_invariant(c: Cluster, first: tuple[Job, ...], sec
     check(s2, d2)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(clusters(), jobs("p"), quotas(), st.sampled_from(POLICY_NAMES), st.randoms(use_true_random=False))
 def test_same_input_same_decisions(c: Cluster, pending: tuple[Job, ...], q: dict[str, TenantQuota],
                                    name: str, rnd: random.Random) -> None:
@@ -142,7 +142,7 @@ def test_same_input_same_decisions(c: Cluster, pending: tuple[Job, ...], q: dict
     assert d1 == d2
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 6), st.sampled_from((4, 8)), st.integers(1, 48), st.sampled_from(POLICY_NAMES),
        st.integers(1, 3))
 def test_tenant_under_guarantee_gets_it_back_within_one_pass_plus_grace(

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from suanli.core.errors import InvalidInput
+from suanli.scheduling import Demand, Job, RankContext, Suanli, Tiresias, policy_named
+
+
+def test_policy_names() -> None:
+    assert [policy_named(n).name for n in ("fifo", "sjf-oracle", "tiresias", "suanli")] == [
+        "fifo", "sjf-oracle", "tiresias", "suanli"]
+    with pytest.raises(InvalidInput, match="unknown scheduling policy"):
+        policy_named("lottery")
+
+
+def test_sjf_orders_by_true_duration_and_fifo_by_submission() -> None:
+    ctx = RankContext(0.0)
+    a = Job("a", "t", Demand(1), submitted_at=1.0, duration_hint_s=500.0)
+    b = Job("b", "t", Demand(1), submitted_at=2.0, duration_hint_s=50.0)
+    sjf, fifo = policy_named("sjf-oracle"), policy_named("fifo")
+    assert sjf.rank(b, 0, ctx) < sjf.rank(a, 0, ctx)
+    assert fifo.rank(a, 0, ctx) < fifo.rank(b, 0, ctx)
+
+
+def test_tiresias_queues_and_starvation_promotion() -> None:
+    t = Tiresias(thresholds=(100.0, 1_000.0), promote_knob=2.0)
+    j = Job("j", "t", Demand(2), submitted_at=0.0, queued_at=0.0)
+    assert t.queue(j, 50.0, now=1.0) == 0
+    assert t.queue(j, 500.0, now=1.0) == 1
+    assert t.queue(j, 5_000.0, now=1.0) == 2
+    # Executed 2,500 s per device; waiting 5,000 s (2 x that) promotes it to the top queue.
+    assert t.queue(j, 5_000.0, now=5_000.0) == 0
+    assert t.may_preempt((0, 0, 5.0), (0, 1, 1.0)) and not t.may_preempt((0, 1, 0.0), (0, 1, 9.0))
+
+
+def test_suanli_levels_are_monotone_and_preemption_needs_a_gap() -> None:
+    s = Suanli(base_s=100.0, factor=2.0, preempt_gap=2)
+    levels = [s.level(a) for a in (0, 99, 100, 299, 300, 700, 10_000)]
+    assert levels == sorted(levels) and levels[0] == 0 and levels[2] == 1 and levels[4] == 2
+    assert s.may_preempt((0, 0, 0.0, 0.0), (0, 2, 0.0, 0.0))
+    assert not s.may_preempt((0, 0, 0.0, 0.0), (0, 1, 0.0, 0.0))
+    assert s.may_preempt((-5, 3, 0.0, 0.0), (0, 0, 0.0, 0.0))  # priority first
+
+
+def test_fair_share_breaks_ties_within_a_level() -> None:
+    s = Suanli()
+    ctx = RankContext(0.0, {"busy": 64.0, "idle": 0.0})
+    a = Job("a", "busy", Demand(1), submitted_at=0.0)
+    b = Job("b", "idle", Demand(1), submitted_at=10.0)
+    assert s.rank(b, 0, ctx) < s.rank(a, 0, ctx)
+
+
+def test_static_ranks_are_memoised_per_job_object() -> None:
+    fifo = policy_named("fifo")
+    j = Job("a", "t", Demand(1), submitted_at=3.0)
+    ctx = RankContext(0.0)
+    assert fifo.sort_key(j, 0.0, ctx) is fifo.sort_key(j, 0.0, ctx)
+    assert fifo.sort_key(j, 0.0, ctx) == ((0, 3.0), "a")
