@@ -26,6 +26,13 @@ BODIES: dict[str, dict[str, object] | None] = {
     "keys.revoke": None,
     "quotas.set": {"nominal": 1},
     "quotas.delete": None,
+    "datasets.create": {"name": "newds"},
+    "datasets.delete": None,
+    "datasets.versions.delete": None,
+    "datasets.uploads.create": {"files": [{"name": "a.jsonl", "size": 1, "sha256": "0" * 64}]},
+    "datasets.uploads.chunk": None,
+    "datasets.uploads.commit": None,
+    "datasets.uploads.abort": None,
     "jobs.submit": {"command": ["true"]},
     "jobs.cancel": None,
     "clusters.create": {"name": "c2", "engine": "local"},
@@ -40,6 +47,8 @@ BODIES: dict[str, dict[str, object] | None] = {
 GOVERNANCE_PARAMS = {"month": "2026-11", "pool": "pl1", "version": "1"}
 # Path parameters of the training plane's routes; the world fixture submits a real job of alpha's.
 TRAINING_PARAMS = {"cluster": "local", "node": "n1", "job": "job_x"}
+# Path parameters of the data plane's routes (any value: another tenant's path answers 404 first).
+DATASET_PARAMS = {"dataset": "ds", "version": "1", "position": "0", "upload": "upl_x", "index": "0", "number": "1"}
 # Routes without a tenant in their path, and how each keeps tenants apart.
 GLOBAL = {
     "me": "answers only about the caller",
@@ -91,7 +100,7 @@ def world(platform):  # type: ignore[no-untyped-def]
     key = admin.create_key("alpha", user=a["member"].user)
     job = a["member"].client(platform.url).submit_job("alpha", command=["true"])
     return {"alpha": a, "beta": b, "params": {
-        "tenant": "alpha", "user": a["member"].user, "key_id": key["id"], "kind": "nvidia-h100",
+        "tenant": "alpha", "user": a["member"].user, "key_id": key["id"], "kind": "nvidia-h100", **DATASET_PARAMS,
         **GOVERNANCE_PARAMS, **TRAINING_PARAMS, "job": job["id"]}}
 
 
@@ -111,8 +120,8 @@ def test_every_route_is_classified(platform) -> None:  # type: ignore[no-untyped
 
 
 def test_every_route_needs_a_key(platform) -> None:  # type: ignore[no-untyped-def]
-    params = {"tenant": "admin", "user": "admin", "key_id": "key_x", "kind": "nvidia-h100", **GOVERNANCE_PARAMS,
-              **TRAINING_PARAMS}
+    params = {"tenant": "admin", "user": "admin", "key_id": "key_x", "kind": "nvidia-h100", **DATASET_PARAMS,
+              **GOVERNANCE_PARAMS, **TRAINING_PARAMS}
     for route in api_routes(platform.app):
         for method in route.methods:
             r = _call(platform.url, route, method, params, None)
