@@ -11,8 +11,8 @@ COLUMNS = ("policy", "jobs", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s
 
 
 def sim(
-    trace: Path = typer.Option(..., "--trace", help="trace file: CSV (submit_time, duration, num_gpus, "
-                               "[tenant], [priority]) or the Philly file with --format philly"),
+    trace: Path = typer.Option(..., "--trace", help="trace file: CSV (submit_time, duration, num_gpus; "
+                               "optional tenant, priority) or the Philly file with --format philly"),
     gpus: int = typer.Option(..., "--gpus", help="GPUs in the simulated cluster"),
     gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node"),
     policy: list[str] = typer.Option(["suanli"], "--policy", help="fifo, sjf-oracle, tiresias or suanli; "
