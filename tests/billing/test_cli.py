@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from typer.testing import CliRunner
 from tests.billing.helpers import month_of, next_hour, usage
+from typer.testing import CliRunner
 
 from suanli.cli.main import app
 from suanli.client import Client

@@ -91,7 +91,7 @@ def test_sigkill_while_metering_loses_nothing_and_counts_nothing_twice(server: S
     server.start()  # the next start opens the database and repairs
     admin = Client(server.url, server.token())
     replayed = {"recorded": 0, "duplicates": 0}
-    for records in list(unsure.values()) + [sent[0], sent[1]]:  # and two it was sure of: they count once
+    for records in [*list(unsure.values()), sent[0], sent[1]]:  # and two it was sure of: they count once
         result = admin.record_usage(records)
         replayed = {k: replayed[k] + result[k] for k in replayed}
     assert replayed["duplicates"] >= 2 * BATCH

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from suanli.core import errors
 from suanli.governance import Sku, UsageRecord
+from suanli.governance.classification import DataClass
 from suanli.governance.service import budgets, catalog, policies, quotes, record_usage
 from suanli.governance.service.ledger import compute_invoice
 from suanli.governance.workloads import WorkKind, Workload
-from suanli.governance.classification import DataClass
 from suanli.state.db import Database
 from suanli.state.governance import MeteredUsage, PlacementDecision
 from suanli.tenancy import tenants
@@ -73,12 +73,10 @@ def test_record_usage_is_idempotent_and_refuses_reused_keys(db: Database) -> Non
         assert record_usage(s, records).recorded == 5
     with db.session() as s:
         assert record_usage(s, records[2:] + records).duplicates == 5
-    with pytest.raises(errors.Conflict):
-        with db.session() as s:
-            record_usage(s, [slice_(tenant_id, "new", T0), slice_(tenant_id, "job_a/r0/1", T0, units="7")])
-    with pytest.raises(errors.InvalidInput, match="tenant must be given by id"):
-        with db.session() as s:
-            record_usage(s, [slice_("bank", "by-name", T0)])
+    with pytest.raises(errors.Conflict), db.session() as s:
+        record_usage(s, [slice_(tenant_id, "new", T0), slice_(tenant_id, "job_a/r0/1", T0, units="7")])
+    with pytest.raises(errors.InvalidInput, match="tenant must be given by id"), db.session() as s:
+        record_usage(s, [slice_("bank", "by-name", T0)])
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(MeteredUsage)) == 5
         assert compute_invoice(s, tenant_id, "2026-11").total == Decimal("640.00")
@@ -91,16 +89,14 @@ def test_policy_uploads_never_change_the_past(db: Database) -> None:
         assert (first.version, first.rule_count, first.author) == (1, 1, "ops")
     later = T0 + timedelta(days=1)
     changed = RULES.format(effective=T0.isoformat()).replace("[telecom-cloud]", "[telecom-cloud, river-gpu]")
-    with pytest.raises(errors.InvalidInput, match="changes rule finance-listed-providers version 1"):
-        with db.session() as s:
-            policies.upload(s, ADMIN, changed, now=later)
-    with pytest.raises(errors.InvalidInput, match="in the past"):
-        with db.session() as s:
-            policies.upload(s, ADMIN, RULES.format(effective=T0.isoformat()) + changed.split("rules:")[1].replace(
-                "version: 1", "version: 2").replace(T0.isoformat(), (T0 + timedelta(hours=1)).isoformat()), now=later)
-    with pytest.raises(errors.InvalidInput, match=r"policy v2 line \d+"):
-        with db.session() as s:
-            policies.upload(s, ADMIN, "rules:\n  - {id: r, version: 1}\n", now=later)
+    with pytest.raises(errors.InvalidInput, match="changes rule finance-listed-providers version 1"), \
+            db.session() as s:
+        policies.upload(s, ADMIN, changed, now=later)
+    with pytest.raises(errors.InvalidInput, match="in the past"), db.session() as s:
+        policies.upload(s, ADMIN, RULES.format(effective=T0.isoformat()) + changed.split("rules:")[1].replace(
+            "version: 1", "version: 2").replace(T0.isoformat(), (T0 + timedelta(hours=1)).isoformat()), now=later)
+    with pytest.raises(errors.InvalidInput, match=r"policy v2 line \d+"), db.session() as s:
+        policies.upload(s, ADMIN, "rules:\n  - {id: r, version: 1}\n", now=later)
     v2 = RULES.format(effective=T0.isoformat()) + changed.split("rules:")[1].replace(
         "version: 1", "version: 2").replace(T0.isoformat(), (later + timedelta(hours=1)).isoformat())
     with db.session() as s:
