@@ -36,9 +36,9 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
     for module in (
-        health, meta, tenants, users, keys, quotas, audit, clusters, jobs,
+        health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets,
         governance, billing, quotes,
-    , datasets):
+    ):
         app.include_router(module.router)
     if console:
         static = resources.files("suanli.console") / "static"
