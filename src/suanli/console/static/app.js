@@ -50,6 +50,8 @@ function meter(q, scale) {
 }
 
 async function renderTenant(name, me) {
+  currentTenant = name;
+  if (!$("billing").hidden) renderBilling().catch((e) => showError(e.message));
   const [tenant, quotas, users] = await Promise.all([
     api(`/api/v1/tenants/${encodeURIComponent(name)}`),
     api(`/api/v1/tenants/${encodeURIComponent(name)}/quotas`),
@@ -74,6 +76,74 @@ async function renderTenant(name, me) {
   } else {
     $("audit").replaceChildren(el("div", { class: "empty" }, "the audit log is visible to admins"));
   }
+}
+
+// Billing tab: usage charts, the month's invoice and the budget (all computed by the server).
+let currentTenant = null;
+
+function chinaMonth(date = new Date()) {
+  const local = new Date(date.getTime() + 8 * 3600 * 1000);
+  return local.toISOString().slice(0, 7);
+}
+
+function bars(entries, unit) {
+  if (!entries.length) return el("div", { class: "empty" }, "no usage this month");
+  const top = Math.max(...entries.map(([, v]) => v));
+  return el("div", {}, ...entries.map(([label, value]) => {
+    const fill = el("div", { class: "bar-fill" });
+    fill.style.width = `${top ? (100 * value) / top : 0}%`;
+    return el("div", { class: "bar-row" }, el("code", {}, label), el("div", { class: "bar-track" }, fill),
+      `${value.toFixed(2)} ${unit}`);
+  }));
+}
+
+async function optional(path) {
+  try { return await api(path); } catch (e) { if (e.status === 404) return null; throw e; }
+}
+
+async function renderBilling() {
+  const name = currentTenant;
+  const month = $("billing-month").value || chinaMonth();
+  $("billing-month").value = month;
+  const base = `/api/v1/tenants/${encodeURIComponent(name)}`;
+  const [usage, invoice, budget, alerts] = await Promise.all([
+    api(`${base}/usage/${month}`), api(`${base}/invoices/${month}`), optional(`${base}/budgets/${month}`),
+    api(`${base}/budget-alerts?month=${month}&limit=100`),
+  ]);
+  const accel = (sku) => sku.startsWith("accelerator-hour/");
+  const days = new Map();
+  for (const d of usage.daily.filter((d) => accel(d.sku))) days.set(d.day, (days.get(d.day) || 0) + Number(d.usage) / 3600);
+  $("usage-by-day").replaceChildren(bars([...days.entries()], "h"));
+  const kinds = usage.totals.filter((t) => accel(t.sku)).map((t) => [t.sku.split("/")[1], Number(t.usage) / 3600]);
+  $("usage-by-kind").replaceChildren(bars(kinds, "h"));
+
+  if (budget) {
+    const fill = el("div", { class: `bar-fill${Number(budget.percent) >= 100 ? " over" : ""}` });
+    fill.style.width = `${Math.min(100, Number(budget.percent))}%`;
+    $("budget").replaceChildren(
+      el("div", { class: "bar-row" }, el("b", {}, `${budget.percent}%`), el("div", { class: "bar-track" }, fill),
+        `¥${budget.spent} / ¥${budget.limit}`),
+      el("p", {}, budget.refuse_new ? badge("new work refused", "refused") : badge(budget.hard_stop ? "hard stop armed" : "advisory", "role"), " ", budget.reason),
+      table(["When", "Threshold", "Spent", "Webhook"], alerts.items,
+        (a) => [when(a.at), `${a.threshold}%`, `¥${Number(a.spent).toFixed(2)}`, badge(a.delivery)]));
+  } else {
+    $("budget").replaceChildren(el("div", { class: "empty" }, `no budget for ${month}`));
+  }
+
+  const showback = Object.entries(invoice.by_user).map(([u, a]) => `${u} ¥${a}`).join(" · ");
+  $("invoice").replaceChildren(
+    table(["Job / deployment", "User", "Pool", "SKU", "Quantity", "Unit price", "Amount"], invoice.lines,
+      (l) => [el("code", {}, l.subject), l.user, l.pool, l.sku, l.quantity, `¥${Number(l.unit_price).toFixed(4)}`, `¥${l.amount}`]),
+    el("div", { class: "total" }, `Total ¥${invoice.total}`),
+    el("p", { class: "muted" }, showback ? `Showback by user: ${showback}` : ""));
+}
+
+function showTab(billing) {
+  $("billing").hidden = !billing;
+  $("overview-grid").hidden = billing;
+  $("tab-billing").classList.toggle("active", billing);
+  $("tab-overview").classList.toggle("active", !billing);
+  if (billing) renderBilling().catch((e) => showError(e.message));
 }
 
 async function start() {
@@ -106,5 +176,8 @@ document.addEventListener("DOMContentLoaded", () => {
     start();
   };
   $("sign-out").onclick = () => { sessionStorage.removeItem(KEY); start(); };
+  $("tab-overview").onclick = () => showTab(false);
+  $("tab-billing").onclick = () => showTab(true);
+  $("billing-month").onchange = () => renderBilling().catch((e) => showError(e.message));
   start();
 });
