@@ -175,8 +175,11 @@ def main() -> None:
                                             ("near-dedup (zh-dedup vs MinHash)", "zh-dedup", "dedup",
                                              labelled)):
             size = source.stat().st_size / 1e6
-            s_runs = [_suanli(ours, source, folder / "s") for _ in range(args.repeat)]
-            d_runs = [_datatrove(theirs, source, folder / "d") for _ in range(args.repeat)]
+            # Interleaved, so that both sides see the same load from the machine's other tenants.
+            s_runs, d_runs = [], []
+            for _ in range(args.repeat):
+                s_runs.append(_suanli(ours, source, folder / "s"))
+                d_runs.append(_datatrove(theirs, source, folder / "d"))
             s_sec = statistics.median(float(r["seconds"]) for r in s_runs)  # type: ignore[arg-type]
             d_sec = statistics.median(float(r["seconds"]) for r in d_runs)  # type: ignore[arg-type]
             s_kept = list(s_runs[0]["kept"])  # type: ignore[call-overload]
@@ -190,7 +193,7 @@ def main() -> None:
                          f"{size / d_sec:.2f}", f"{d_sec / s_sec:.2f}x", len(s_kept), len(d_kept), quality])
             print(rows[-1], flush=True)
     report = [
-        "# suanli next to datatrove (one core each, median of runs)",
+        "# suanli next to datatrove (one core each, median of interleaved runs)",
         "",
         f"Machine: {machine()}. Command: `.venv/bin/python benchmarks/data/datatrove_compare.py "
         f"--repeat {args.repeat}`. datatrove 0.10.1 in `benchmarks/data/.venv` (spaCy + jieba for "
