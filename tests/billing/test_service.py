@@ -121,3 +121,12 @@ def test_placement_is_recorded_with_its_explanation(db: Database) -> None:
         assert (row.purpose, row.chosen_pool, row.policy_version) == ("placement", "sh-telecom", 1)
         assert "excluded by rule finance-listed-providers version 1" in row.document["excluded"][0]["explanation"]
         assert row.document["excluded"][0]["pool"] == "sh-river"
+
+
+def test_months_out_of_the_calendar_are_refused() -> None:
+    from suanli.governance.periods import month_bounds
+
+    for month in ("0000-01", "9999-12", "2026-00", "2026-13", "26-11"):
+        with pytest.raises(errors.InvalidInput, match="month must look like 2026-11"):
+            month_bounds(month)
+    assert month_bounds("9998-12")[1].year == 9999

@@ -28,8 +28,8 @@ def require_aware(value: datetime, what: str) -> datetime:
 def month_bounds(month: str, tz: tzinfo = CHINA_TZ) -> tuple[datetime, datetime]:
     """``[start, end)`` of a billing month written ``YYYY-MM``, in ``tz``."""
     m = _MONTH.match(month)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise InvalidInput(f"month must look like 2026-11, got {month!r}")
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 1 <= int(m.group(1)) <= 9998:
+        raise InvalidInput(f"month must look like 2026-11 (years 0001 to 9998), got {month!r}")
     year, mon = int(m.group(1)), int(m.group(2))
     start = datetime(year, mon, 1, tzinfo=tz)
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=tz)
