@@ -42,7 +42,16 @@ BODIES: dict[str, dict[str, object] | None] = {
     "nodes.drain": None,
     "nodes.uncordon": None,
     **GOVERNANCE_BODIES,
+    "models.create": {"name": "m1"},
+    "models.versions.create": {},
+    "models.versions.upload": None,
+    "models.versions.finalize": {},
+    "deployments.create": {"name": "d1", "engine": "external", "engine_options": {"url": "http://127.0.0.1:9"}},
+    "deployments.update": {"policy": "kpa"},
+    "deployments.delete": None,
 }
+# Path parameters of the inference plane's routes (any value: another tenant's path answers 404 first).
+SERVING_PARAMS = {"model": "m1", "version": "1", "path": "config.json", "deployment": "d1"}
 # Path parameters of the governance routes (billing months, pools).
 GOVERNANCE_PARAMS = {"month": "2026-11", "pool": "pl1", "version": "1"}
 # Path parameters of the training plane's routes; the world fixture submits a real job of alpha's.
@@ -101,7 +110,7 @@ def world(platform):  # type: ignore[no-untyped-def]
     job = a["member"].client(platform.url).submit_job("alpha", command=["true"])
     return {"alpha": a, "beta": b, "params": {
         "tenant": "alpha", "user": a["member"].user, "key_id": key["id"], "kind": "nvidia-h100", **DATASET_PARAMS,
-        **GOVERNANCE_PARAMS, **TRAINING_PARAMS, "job": job["id"]}}
+        **GOVERNANCE_PARAMS, **TRAINING_PARAMS, **SERVING_PARAMS, "job": job["id"]}}
 
 
 def _call(url: str, route: Route, method: str, params: dict[str, str], token: str | None) -> httpx.Response:
@@ -121,7 +130,7 @@ def test_every_route_is_classified(platform) -> None:  # type: ignore[no-untyped
 
 def test_every_route_needs_a_key(platform) -> None:  # type: ignore[no-untyped-def]
     params = {"tenant": "admin", "user": "admin", "key_id": "key_x", "kind": "nvidia-h100", **DATASET_PARAMS,
-              **GOVERNANCE_PARAMS, **TRAINING_PARAMS}
+              **GOVERNANCE_PARAMS, **TRAINING_PARAMS, **SERVING_PARAMS}
     for route in api_routes(platform.app):
         for method in route.methods:
             r = _call(platform.url, route, method, params, None)

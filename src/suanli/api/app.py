@@ -15,6 +15,7 @@ from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
 from suanli.api.routers import datasets
 from suanli.api.routers import clusters, jobs
 from suanli.api.routers import billing, governance, quotes
+from suanli.api.routers import deployments, models
 from suanli.controllers.runner import ControllerRunner
 from suanli.settings import MAX_BODY_BYTES
 from suanli.state.db import Database
@@ -36,10 +37,14 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
     for module in (
-        health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets,
-        governance, billing, quotes,
+        health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets, governance, billing,
+        quotes, models, deployments,
     ):
         app.include_router(module.router)
+    from suanli.serving.gateway import create_gateway  # the OpenAI-compatible edge, beside /api
+
+    app.state.gateway = create_gateway(db, poke=app.state.poke_controllers)
+    app.mount("/v1", app.state.gateway)
     if console:
         static = resources.files("suanli.console") / "static"
         app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -52,6 +52,11 @@ def _register() -> None:
     app.add_typer(job.app, name="job")
     app.command("queue")(queue.queue)
     app.add_typer(cluster.app, name="cluster")
+    from suanli.cli import deploy, deployment, gateway, model
+    app.add_typer(model.app, name="model")
+    app.command("deploy")(deploy.deploy)
+    app.add_typer(deployment.app, name="deployment")
+    app.command("gateway")(gateway.gateway)
 
 
 _register()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
+from suanli.serving.deployments.controller import DeploymentController
 from suanli.data.datasets.expiry import UploadExpiry
 from suanli.objects import store_from_env
 from suanli.governance.service.controller import BudgetController
@@ -16,6 +17,7 @@ def all_controllers(home: Path) -> list[Controller]:
     """The controllers of a server whose state directory is ``home``."""
     return [
         TenantController(home / "objects"),
+        DeploymentController(home),
         UploadExpiry(store_from_env(home)),
         BudgetController(),
         JobController(home),

@@ -1,0 +1,1 @@
+"""Deployments: desired state (service), replica processes, health probes, and the reconcile loop."""
