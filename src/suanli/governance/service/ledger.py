@@ -91,12 +91,17 @@ def as_record(row: MeteredUsage) -> UsageRecord:
 
 def records_between(session: Session, tenant_id: str, start: datetime, end: datetime) -> list[UsageRecord]:
     """Every record of a tenant that touches ``[start, end)``."""
-    query = select(MeteredUsage).where(
-        MeteredUsage.tenant_id == tenant_id,
-        MeteredUsage.start < end,
-        or_(MeteredUsage.end > start, MeteredUsage.start >= start),
-    ).order_by(MeteredUsage.id)
-    return [as_record(row) for row in session.scalars(query)]
+    m = MeteredUsage
+    # Plain columns, not ORM objects: a busy tenant's month is tens of thousands of rows.
+    query = select(m.key, m.tenant_id, m.user, m.subject, m.pool_id, m.sku, m.units, m.start, m.end).where(
+        m.tenant_id == tenant_id, m.start < end, or_(m.end > start, m.start >= start),
+    ).order_by(m.id)
+    skus: dict[str, Sku] = {}
+    return [
+        UsageRecord(key, tenant, user, subject, pool, skus.get(sku) or skus.setdefault(sku, Sku.parse(sku)),
+                    units, lo, hi)
+        for key, tenant, user, subject, pool, sku, units, lo, hi in session.execute(query)
+    ]
 
 
 def compute_invoice(session: Session, tenant_id: str, month: str) -> Invoice:
