@@ -210,10 +210,11 @@ def _repair_at(text: str, i: int) -> _Fix | None:
     if candidates and not candidates[0][0]:
         # The quote's trail byte met an ASCII byte and was lost too: only ``。`` + quote explains a
         # ``!`` between Chinese text and digits, Latin text or a line end inside an open quotation.
-        # Only the ASCII ``!`` (NFKC ran): a full-width ``！`` before a line end is ordinary prose.
+        # Before a line end only the ASCII ``!`` counts (NFKC ran): a full-width ``！`` ending a
+        # quoted paragraph is ordinary prose.
         nxt = text[i + 1 : i + 2]
-        if text[i] == "!" and _expected_quote(text, i, i + 1) == _CLOSE and (
-                nxt.isalnum() or nxt in ("", "\n")):
+        if _expected_quote(text, i, i + 1) == _CLOSE and (
+                (nxt.isascii() and nxt.isalnum()) or (text[i] == "!" and nxt in ("", "\n"))):
             return _Fix(i, i + 1, "。" + _CLOSE)
         return None
     fixes = [f for run, j in candidates if run and (f := _decode_run(text, i, run, j)) is not None]
