@@ -168,6 +168,13 @@ class _Replay:
     # --- autoscaling -------------------------------------------------------------------------
     def _tick(self, t: float) -> None:
         tick = self.cfg.tick_s
+        if t < self.cfg.warmup_s:
+            # The system is still filling from empty: such samples would show a steep ramp that never
+            # happened and send the trend far up; start the window once the warm-up is over.
+            self.area = 0.0
+            self.tick_arrivals = self.tick_tokens = self.tick_prompt = 0
+            self.tick_ttft = []
+            return
         ttfts = sorted(self.tick_ttft)
         p90 = ttfts[min(len(ttfts) - 1, int(0.9 * len(ttfts)))] if ttfts else None
         self.window.append(
@@ -181,8 +188,6 @@ class _Replay:
             self.window.popleft()
         self.queue.expire(t)  # timed-out requests keep ttft = inf: failures
 
-        if t < self.cfg.warmup_s:
-            return
         active = [r for r in self.replicas if not r.draining]
         state = ScalingState(len(active), sum(1 for r in active if r.ready), self.cfg.bounds, self.memory)
         rec = self.autoscaler.recommend(state, self.window, t)
