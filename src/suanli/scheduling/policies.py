@@ -47,8 +47,9 @@ class Policy:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Job, float, tuple[Rank, str]]] = {}
 
-    def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
-        """Sort key of a job (pending or running, with its ``attained`` device-seconds): smaller first."""
+    def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
+        """Sort key of a job with its ``attained`` device-seconds, smaller first; ``running`` says the job
+        holds devices now (a running job is not waiting, so it earns no credit for age)."""
         return (-job.priority, job.submitted_at)
 
     def sort_key(self, job: Job, attained: float, ctx: RankContext) -> tuple[Rank, str]:
@@ -84,7 +85,7 @@ class SjfOracle(Policy):
 
     name = "sjf-oracle"
 
-    def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
+    def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
         d = job.duration_hint_s if job.duration_hint_s is not None else math.inf
         return (-job.priority, d, job.submitted_at)
 
@@ -106,16 +107,16 @@ class Tiresias(Policy):
         self.thresholds = thresholds
         self.promote_knob = promote_knob
 
-    def queue(self, job: Job, attained: float, now: float) -> int:
-        """The queue index of a job (0 is served first)."""
+    def queue(self, job: Job, attained: float, now: float, running: bool = False) -> int:
+        """The queue index of a job (0 is served first); a starved waiting job is promoted to 0."""
         q = sum(1 for t in self.thresholds if attained >= t)
         executed = attained / job.demand.count
-        if q and executed > 0 and now - job.waiting_since >= self.promote_knob * executed:
+        if q and not running and executed > 0 and now - job.waiting_since >= self.promote_knob * executed:
             return 0
         return q
 
-    def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
-        return (-job.priority, self.queue(job, attained, ctx.now), job.submitted_at)
+    def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
+        return (-job.priority, self.queue(job, attained, ctx.now, running), job.submitted_at)
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         return waiting[:2] < running[:2]
@@ -125,8 +126,9 @@ class Suanli(Policy):
     """The default: least attained service on a fine exponential ladder, tenant fair share, priorities.
 
     No duration knowledge. Levels grow by ``factor`` from ``base_s`` device-seconds, so a job that has run
-    ten times longer sits a few levels lower rather than in one catch-all queue; within a level the tenant
-    using least (weighted) goes first, then the oldest job. Preemption pays only across ``preempt_gap``
+    ten times longer sits a few levels lower rather than in one catch-all queue; a waiting job wins back a
+    level per ``age_step_s`` waited; within a level the tenant using least (weighted) goes first, then the
+    oldest job. Preemption pays only across ``preempt_gap``
     levels and after ``min_run_time_s``, which bounds how often a job can be displaced (no thrash). A job
     blocked for ``reserve_after_s`` reserves nodes, so a big gang is never starved by a stream of small ones.
     """
@@ -140,10 +142,12 @@ class Suanli(Policy):
 
     static_rank = False
 
-    def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2) -> None:
+    def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2,
+                 age_step_s: float = 6 * 3_600.0) -> None:
         super().__init__()
         self.base_s = base_s
         self.preempt_gap = preempt_gap
+        self.age_step_s = age_step_s
         # Level boundaries base*(f-1), base*(f^2-1), ...: level = how many a job has passed.
         self.bounds = [base_s * (factor**i - 1) for i in range(1, 64)]
 
@@ -151,8 +155,13 @@ class Suanli(Policy):
         """The service level of a job with ``attained`` device-seconds (0 for a new job)."""
         return bisect.bisect_right(self.bounds, attained)
 
-    def rank(self, job: Job, attained: float, ctx: RankContext) -> Rank:
-        return (-job.priority, self.level(attained), ctx.tenant_share.get(job.tenant, 0.0), job.submitted_at)
+    def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
+        level = self.level(attained)
+        if level and not running:
+            # Age: every ``age_step_s`` of waiting wins back one level (Slurm's age factor), so the
+            # longest jobs are delayed, never starved.
+            level = max(0, level - int((ctx.now - job.waiting_since) // self.age_step_s))
+        return (-job.priority, level, ctx.tenant_share.get(job.tenant, 0.0), job.submitted_at)
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         if waiting[0] != running[0]:

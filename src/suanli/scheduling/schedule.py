@@ -115,7 +115,7 @@ def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
             continue
         if p.now - r.started_at < p.policy.min_run_time_s:
             continue
-        pool.setdefault(r.job.tenant, []).append((p.policy.rank(r.job, r.attained(p.now), p.ctx), r))
+        pool.setdefault(r.job.tenant, []).append((p.policy.rank(r.job, r.attained(p.now), p.ctx, True), r))
     for entries in pool.values():
         entries.sort(key=_victim_order, reverse=True)
     p.pool = pool
