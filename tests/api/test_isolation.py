@@ -34,6 +34,7 @@ BODIES: dict[str, dict[str, object] | None] = {
     "datasets.uploads.commit": None,
     "datasets.uploads.abort": None,
     "jobs.submit": {"command": ["true"]},
+    "jobs.submit_batch": {"jobs": [{"command": ["true"]}]},
     "jobs.cancel": None,
     "clusters.create": {"name": "c2", "engine": "local"},
     "nodes.create": {"name": "n1", "kind": "nvidia-h100", "count": 8},

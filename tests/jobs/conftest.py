@@ -16,6 +16,7 @@ FAKE = "nvidia-h100:8,ascend-910b:4"
 @pytest.fixture(autouse=True)
 def fake_accelerators(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SUANLI_LOCAL_ACCELERATORS", FAKE)
+    monkeypatch.setenv("SUANLI_SCHEDULER_MIN_INTERVAL_S", "0")  # every run_pass schedules
     yield
 
 

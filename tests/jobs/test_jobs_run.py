@@ -8,6 +8,7 @@ from tests.api.helpers import make_tenant
 from tests.jobs.conftest import job_state, wait_for
 
 from suanli.client import Client
+from suanli.core.errors import InvalidInput
 
 PRINT_ENV = "import os; print('DEV=' + os.environ.get('{var}', '-'), 'RESTART=' + os.environ['SUANLI_RESTART_COUNT'])"
 
@@ -44,3 +45,18 @@ def test_ascend_devices_come_through_their_own_variable(platform) -> None:  # ty
     assert done["placement"]["kind"] == "ascend-910b" and "DEV=3 " in out
     member.cancel_job("acme", first["id"])
     wait_for(platform, job_state(member, "acme", first["id"], "cancelled"))
+
+
+def test_batch_submission_is_all_or_nothing(platform) -> None:  # type: ignore[no-untyped-def]
+    admin = Client(platform.url, platform.admin_token)
+    member = make_tenant(admin, platform.url, "acme")["member"].client(platform.url)
+    ids = member.submit_jobs("acme", [{"command": ["true"], "kind": "nvidia-h100"}, {"script": "exit 0"}])
+    assert [j["id"] for j in member.jobs("acme")] == ids
+    try:
+        member.submit_jobs("acme", [{"command": ["true"]}, {"command": ["true"], "restart_policy": "sometimes"}])
+    except InvalidInput as exc:
+        assert exc.message.startswith("job 1: invalid restart policy")
+    else:
+        raise AssertionError("a bad job in a batch must refuse the batch")
+    assert len(member.jobs("acme")) == 2
+    wait_for(platform, lambda: all(member.job("acme", i)["state"] == "succeeded" for i in ids))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suanli.state.models import Base, Claimable, utcnow
@@ -117,3 +117,8 @@ class SchedulerLease(Claimable, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_pass_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+JOBS_TABLE = cast(Table, TrainingJob.__table__)
+"""The jobs table for Core statements (the submit and explain hot paths)."""
+EVENTS_TABLE = cast(Table, JobEvent.__table__)

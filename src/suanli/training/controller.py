@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from suanli.engines.base import Engine, LaunchSpec, RunStatus
 from suanli.engines.local import LocalEngine
 from suanli.scheduling import Decisions, policy_named, schedule
 from suanli.state.models import Claimable
-from suanli.state.training import ACTIVE_STATES, ComputeCluster, ComputeNode, SchedulerLease, TrainingJob
+from suanli.state.training import ACTIVE_STATES, JOBS_TABLE, ComputeCluster, ComputeNode, SchedulerLease, TrainingJob
 from suanli.training import clusters
 from suanli.training.jobs import record
 from suanli.training.snapshot import World, at, build, node_names, placement_json
@@ -39,6 +40,15 @@ from suanli.training.snapshot import World, at, build, node_names, placement_jso
 log = logging.getLogger("suanli.training")
 
 DRAIN_GRACE_S = 30.0
+MIN_INTERVAL_S = 0.5
+DUTY_FACTOR = 5.0
+"""Passes closer together than this are skipped (``SUANLI_SCHEDULER_MIN_INTERVAL_S``)."""
+_EXPLAIN = (
+    update(JOBS_TABLE)
+    .where(JOBS_TABLE.c.id == bindparam("b_id"))
+    .values(pending_reason=bindparam("reason"), estimated_start_at=bindparam("start"),
+            queue_position=bindparam("position"))
+)
 NODE_LOST_EVENT = "node {node} stopped heartbeating"
 
 
@@ -48,8 +58,13 @@ class JobController:
     name: ClassVar[str] = "jobs"
     model: ClassVar[type[Claimable]] = SchedulerLease
 
-    def __init__(self, home: Path, engines: dict[str, Engine] | None = None, policy: str | None = None) -> None:
+    def __init__(self, home: Path, engines: dict[str, Engine] | None = None, policy: str | None = None,
+                 min_interval_s: float | None = None) -> None:
         self.home = home
+        if min_interval_s is None:
+            min_interval_s = float(os.environ.get("SUANLI_SCHEDULER_MIN_INTERVAL_S") or MIN_INTERVAL_S)
+        self.min_interval_s = min_interval_s
+        self._last_duration_s = 0.0
         self.local = LocalEngine(home, accelerators=os.environ.get("SUANLI_LOCAL_ACCELERATORS") or None)
         self.engines: dict[str, Engine] = engines if engines is not None else {"local": self.local}
         self.policy = policy_named(policy or os.environ.get("SUANLI_SCHEDULING_POLICY") or "suanli")
@@ -58,7 +73,18 @@ class JobController:
         return SchedulerLease.id == "scheduler"  # a pass on every tick
 
     def reconcile(self, session: Session, row: SchedulerLease, now: datetime, worker: str) -> None:
+        # A pass holds SQLite's write lock: keep passes at most a fifth of the time (Slurm's sched_min_interval).
+        gap = max(self.min_interval_s, DUTY_FACTOR * self._last_duration_s) if self.min_interval_s > 0 else 0.0
+        if row.last_pass_at is not None and (now - row.last_pass_at).total_seconds() < gap:
+            return
+        started = time.monotonic()
         row.last_pass_at = now
+        try:
+            self._pass(session, now)
+        finally:
+            self._last_duration_s = time.monotonic() - started
+
+    def _pass(self, session: Session, now: datetime) -> None:
         if "local" in self.engines:
             clusters.sync_engine_nodes(session, clusters.LOCAL_CLUSTER, "local", self.engines["local"].inventory(), now)
         self.check_nodes(session, now)
@@ -147,7 +173,8 @@ class JobController:
 
     def apply(self, session: Session, world: World, decisions: Decisions, now: datetime) -> None:
         for a in decisions.admitted:
-            job = world.jobs[a.job_id]
+            job = session.get(TrainingJob, a.job_id)
+            assert job is not None
             cluster_ids = {world.nodes[n].cluster_id for n in a.placement.node_names}
             if len(cluster_ids) != 1:
                 job.pending_reason = "the only placement found spans clusters; waiting"
@@ -160,15 +187,19 @@ class JobController:
                    + (" (borrowed quota)" if a.borrowed else ""), now)
             self._launch(session, job, world.clusters[job.cluster_id], names, now)
         for p in decisions.preempted:
-            job = world.jobs[p.job_id]
-            if job.stop_reason is None:
-                self._stop(session, job, now, "preempt", p.grace_s, p.reason)
+            victim = world.active[p.job_id]
+            if victim.stop_reason is None:
+                self._stop(session, victim, now, "preempt", p.grace_s, p.reason)
+        changed = []
+        kinds = {j.id: j.demand.kind for j in world.snapshot.pending} if world.held_back else {}
         for position, w in enumerate(decisions.pending):  # in the policy's order
-            job = world.jobs[w.job_id]
+            stored = world.waiting[w.job_id]
             start = at(w.estimated_start)
-            reason = _with_held_back(w.reason, job, world.held_back)
-            if job.pending_reason != reason or job.estimated_start_at != start or job.queue_position != position:
-                job.pending_reason, job.estimated_start_at, job.queue_position = reason, start, position
+            reason = _with_held_back(w.reason, kinds.get(w.job_id), world.held_back) if kinds else w.reason
+            if (stored.reason, stored.estimated_start, stored.position) != (reason, start, position):
+                changed.append({"b_id": w.job_id, "reason": reason, "start": start, "position": position})
+        if changed:  # one executemany, only for what changed: a pass over a long queue writes little
+            session.execute(_EXPLAIN, changed)
 
     def _launch(self, session: Session, job: TrainingJob, cluster: ComputeCluster,
                 devices: tuple[tuple[str, tuple[int, ...]], ...], now: datetime) -> None:
@@ -231,8 +262,8 @@ class JobController:
         record(session, job, state, why, now)
 
 
-def _with_held_back(reason: str, job: TrainingJob, held_back: dict[str, int]) -> str:
+def _with_held_back(reason: str, kind: str | None, held_back: dict[str, int]) -> str:
     """Say so when nodes of the kind the job wants exist but are cordoned, draining or unhealthy."""
-    kinds = [job.accelerator_kind] if job.accelerator_kind else sorted(held_back)
+    kinds = [kind] if kind else sorted(held_back)
     out = [f"{held_back[k]} {k} node(s) cordoned, draining or unhealthy" for k in kinds if k in held_back]
     return f"{reason} ({'; '.join(out)})" if out else reason

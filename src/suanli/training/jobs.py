@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.scheduling import Demand
-from suanli.state.models import utcnow
-from suanli.state.training import FINAL_STATES, WAITING_STATES, JobEvent, TrainingJob
+from suanli.state.models import Tenant, utcnow
+from suanli.state.training import EVENTS_TABLE, FINAL_STATES, JOBS_TABLE, WAITING_STATES, JobEvent, TrainingJob
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -135,27 +135,54 @@ def validate(req: JobRequest) -> TrainingJob:
     )
 
 
+_INSERT_JOB = insert(JOBS_TABLE)
+_INSERT_EVENT = insert(EVENTS_TABLE)
+
+
 def submit(session: Session, principal: Principal, tenant_ref: str, req: JobRequest) -> TrainingJob:
-    """Queue a job for the tenant (members and admins)."""
-    tenant = tenants.resolve(session, principal, tenant_ref)
+    """Queue a job for the tenant (members and admins); answers the new job (not attached to ``session``)."""
+    return submit_many(session, principal, tenant_ref, [req])[0]
+
+
+def submit_many(session: Session, principal: Principal, tenant_ref: str,
+                reqs: Sequence[JobRequest]) -> list[TrainingJob]:
+    """Queue several jobs at once, all or none (a job array); a bad one is named by its index.
+
+    This is the hot path of the submit benchmark: executemany Core inserts with precompiled statements,
+    not ORM flushes.
+    """
+    tenant_id = tenant_id_of(session, principal, tenant_ref)
     principal.require(Permission.WORK_SUBMIT)
-    job = validate(req)
     now = utcnow()
-    job.id = new_id("job")
-    job.tenant_id = tenant.id
-    job.user_id = principal.user_id
-    job.state = "pending"
-    job.created_at = job.queued_at = now
-    job.pending_reason = "waiting for the next scheduling pass"
-    job.message = ""
-    job.restart_count = job.preemptions = 0
-    job.attained_service = 0.0
-    job.stop_grace_s = 30.0
-    job.generation, job.observed_generation = 1, 0
-    session.add(job)
-    session.flush()  # the event's foreign key needs the job first
-    session.add(JobEvent(job_id=job.id, at=now, state="pending", message="submitted"))
-    return job
+    made: list[TrainingJob] = []
+    for i, req in enumerate(reqs):
+        try:
+            job = validate(req)
+        except InvalidInput as exc:
+            raise InvalidInput(f"job {i}: {exc.message}" if len(reqs) > 1 else exc.message, exc.details) from None
+        job.id, job.tenant_id, job.user_id = new_id("job"), tenant_id, principal.user_id
+        job.state, job.created_at, job.queued_at = "pending", now, now
+        job.pending_reason, job.message = "waiting for the next scheduling pass", ""
+        job.restart_count = job.preemptions = 0
+        job.attained_service, job.stop_grace_s = 0.0, 30.0
+        job.generation, job.observed_generation = 1, 0
+        job.claimed_by = job.lease_token = job.lease_expires_at = None
+        made.append(job)
+    conn = session.connection()  # one compiled statement each, parameters apart: no per-value coercion
+    columns = JOBS_TABLE.columns
+    conn.execute(_INSERT_JOB, [{c.name: getattr(j, c.key) for c in columns} for j in made])
+    conn.execute(_INSERT_EVENT, [{"job_id": j.id, "at": now, "state": "pending", "message": "submitted"}
+                                 for j in made])
+    return made
+
+
+def tenant_id_of(session: Session, principal: Principal, ref: str) -> str:
+    """The id of tenant ``ref`` (name or id) as :func:`suanli.tenancy.tenants.resolve` sees it, in one small query."""
+    found = session.execute(select(Tenant.id).where(or_(Tenant.id == ref, Tenant.name == ref))).scalar()
+    if found is None:
+        raise NotFound(f"no tenant {ref!r}")
+    principal.scope(found)
+    return found
 
 
 def listing(session: Session, principal: Principal, tenant_ref: str, after: str | None, limit: int,

@@ -49,19 +49,41 @@ def job_of(row: TrainingJob) -> Job:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiting:
+    """What a pass needs to know of a waiting job's stored explanation, to write only what changed."""
+
+    reason: str | None
+    estimated_start: datetime | None
+    position: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class World:
     """One pass's inputs: the snapshot, and the rows behind it."""
 
     snapshot: Snapshot
     nodes: dict[str, ComputeNode]
     clusters: dict[str, ComputeCluster]
-    jobs: dict[str, TrainingJob]
+    active: dict[str, TrainingJob]
+    waiting: dict[str, Waiting]
     held_back: dict[str, int]
     """Nodes per accelerator kind left out of the pass: cordoned, draining or unhealthy."""
 
 
+_WAITING_COLUMNS = (
+    TrainingJob.id, TrainingJob.tenant_id, TrainingJob.accelerators, TrainingJob.accelerator_kind,
+    TrainingJob.min_memory_gb, TrainingJob.node_count, TrainingJob.priority, TrainingJob.created_at,
+    TrainingJob.attained_service, TrainingJob.max_runtime_s, TrainingJob.preemptions, TrainingJob.queued_at,
+    TrainingJob.pending_reason, TrainingJob.estimated_start_at, TrainingJob.queue_position,
+)
+
+
 def build(session: Session, engines: Collection[str], now: datetime) -> World:
-    """The snapshot of every schedulable node of clusters whose engine this server runs."""
+    """The snapshot of every schedulable node of clusters whose engine this server runs.
+
+    Waiting jobs are read as plain columns, not ORM objects: with thousands queued, the pass (which holds
+    SQLite's write lock) is dominated by loading them.
+    """
     clusters = {c.id: c for c in session.scalars(select(ComputeCluster)) if c.engine in engines}
     usable: dict[str, ComputeNode] = {}
     held_back: dict[str, int] = {}
@@ -78,20 +100,26 @@ def build(session: Session, engines: Collection[str], now: datetime) -> World:
         for n in usable.values()
     )
     memory = {n.accelerator_kind: n.memory_gb for n in usable.values() if n.memory_gb}
-    rows = list(session.scalars(
-        select(TrainingJob).where(TrainingJob.state.in_((*ACTIVE_STATES, *WAITING_STATES))).order_by(TrainingJob.id)
-    ))
+    active = {r.id: r for r in session.scalars(select(TrainingJob).where(TrainingJob.state.in_(ACTIVE_STATES)))}
     running: list[RunningJob] = []
-    pending: list[Job] = []
-    for r in rows:
-        if r.state in WAITING_STATES:
-            pending.append(job_of(r))
-        elif r.placement is not None and _fits(r.placement, usable):
+    for r in active.values():
+        if r.placement is not None and _fits(r.placement, usable):
             started = ts(r.started_at or r.admitted_at) or now.timestamp()
             stopping = ts(r.stop_requested_at or now) if r.stop_reason else None
             running.append(RunningJob(job_of(r), placement_of(r.placement), started, stopping))
+    pending: list[Job] = []
+    waiting: dict[str, Waiting] = {}
+    query = select(*_WAITING_COLUMNS).where(TrainingJob.state.in_(WAITING_STATES)).order_by(TrainingJob.id)
+    for (job_id, tenant, count, kind, memory_gb, nodes, priority, created, attained, limit, preemptions, queued,
+         reason, estimate, position) in session.execute(query):
+        pending.append(Job(
+            id=job_id, tenant=tenant, demand=Demand(count, kind=kind, min_memory_gb=memory_gb, nodes=nodes),
+            priority=priority, submitted_at=created.timestamp(), attained_service=attained, time_limit_s=limit,
+            preemptions=preemptions, queued_at=ts(queued),
+        ))
+        waiting[job_id] = Waiting(reason, estimate, position)
     snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
-    return World(snapshot, usable, clusters, {r.id: r for r in rows}, held_back)
+    return World(snapshot, usable, clusters, active, waiting, held_back)
 
 
 def _fits(placement: dict[str, Any], usable: dict[str, ComputeNode]) -> bool:
