@@ -422,6 +422,21 @@ class Client:
                 raise _error(response)
             yield from response.iter_bytes(1024 * 1024)
 
+    def create_dataset_report(self, tenant: str, name: str, report: dict[str, Any]) -> str:
+        """Store a curation report for a version about to be uploaded; answers its reference."""
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/reports",
+                                              json=report, idempotent=True)
+        return str(result["ref"])
+
+    def dataset_report(self, tenant: str, name: str, version: int | str = "latest") -> dict[str, Any]:
+        """The curation report of a version (404 when the version has none)."""
+        ref = self.dataset_version(tenant, name, version).get("report") or ""
+        if not ref.startswith("reports/"):
+            raise errors.NotFound(f"version {version} of {name!r} has no stored curation report")
+        result: dict[str, Any] = self.request(
+            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/reports/{ref.split('/', 1)[1]}")
+        return result
+
     def upload_dataset(self, tenant: str, name: str, paths: list[Any], **options: Any) -> dict[str, Any]:
         """Upload local JSONL files as a new version, in checksummed chunks, resuming an interrupted upload.
 

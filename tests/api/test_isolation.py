@@ -33,6 +33,7 @@ BODIES: dict[str, dict[str, object] | None] = {
     "datasets.uploads.chunk": None,
     "datasets.uploads.commit": None,
     "datasets.uploads.abort": None,
+    "datasets.reports.create": {"recipe": "zh-web"},
     "jobs.submit": {"command": ["true"]},
     "jobs.submit_batch": {"jobs": [{"command": ["true"]}]},
     "jobs.cancel": None,
@@ -58,7 +59,8 @@ GOVERNANCE_PARAMS = {"month": "2026-11", "pool": "pl1", "version": "1"}
 # Path parameters of the training plane's routes; the world fixture submits a real job of alpha's.
 TRAINING_PARAMS = {"cluster": "local", "node": "n1", "job": "job_x"}
 # Path parameters of the data plane's routes (any value: another tenant's path answers 404 first).
-DATASET_PARAMS = {"dataset": "ds", "version": "1", "position": "0", "upload": "upl_x", "index": "0", "number": "1"}
+DATASET_PARAMS = {"dataset": "ds", "version": "1", "position": "0", "upload": "upl_x", "index": "0", "number": "1",
+                  "report": "0" * 64}
 # Routes without a tenant in their path, and how each keeps tenants apart.
 GLOBAL = {
     "me": "answers only about the caller",

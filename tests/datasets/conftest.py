@@ -37,9 +37,8 @@ class World:
         return actors[role].client(self.url)
 
 
-@pytest.fixture(params=["local", "s3"])
-def world(request: pytest.FixtureRequest, platform) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    if request.param == "s3":
+def _world(kind: str, request: pytest.FixtureRequest, platform) -> World:  # type: ignore[no-untyped-def]
+    if kind == "s3":
         store = s3_store(request.getfixturevalue("s3_server"))
         chunk = S3_CHUNK
     else:
@@ -50,10 +49,23 @@ def world(request: pytest.FixtureRequest, platform) -> Iterator[World]:  # type:
         if hasattr(c, "objects"):
             c.objects = store
     admin = Client(platform.url, platform.admin_token, retries=0)
-    w = World(platform, platform.url, admin, make_tenant(admin, platform.url, "alpha"),
-              make_tenant(admin, platform.url, "beta"), store, chunk, request.param)
+    return World(platform, platform.url, admin, make_tenant(admin, platform.url, "alpha"),
+                 make_tenant(admin, platform.url, "beta"), store, chunk, kind)
+
+
+@pytest.fixture(params=["local", "s3"])
+def world(request: pytest.FixtureRequest, platform) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    w = _world(request.param, request, platform)
     yield w
-    admin.close()
+    w.admin.close()
+
+
+@pytest.fixture
+def local_world(request: pytest.FixtureRequest, platform) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    """For tests whose subject does not touch the store's kind (the curation pipeline)."""
+    w = _world("local", request, platform)
+    yield w
+    w.admin.close()
 
 
 def docs(n: int, seed: int = 0, width: int = 200) -> list[dict[str, object]]:

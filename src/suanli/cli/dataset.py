@@ -185,3 +185,48 @@ def delete(
         t = _tenant(c, tenant)
         out = c.delete_dataset_version(t, name, version) if version is not None else c.delete_dataset(t, name)
     show(out, as_json=as_json, title=f"deleted {what}")
+
+
+@app.command("curate")
+def curate(
+    name: str,
+    recipe: Annotated[str, typer.Option("--recipe", "-r", help="zh-web, en-web, zh-repair, zh-dedup or a YAML")],
+    tenant: TenantOpt = None, version: VersionOpt = "latest",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (0: all cores)")] = 0,
+    work_dir: Annotated[Path | None, typer.Option(help="Scratch folder (default <home>/curate)")] = None,
+    chunk_size: Annotated[str, typer.Option(help="Upload chunk size")] = "8MiB",
+    as_json: JsonOpt = False,
+) -> None:
+    """Curate a version with a recipe into a new version (parent, recipe and report recorded).
+
+    Runs the curation pipeline on this machine; rerun the same command to resume after an interruption.
+    """
+    from suanli.data.datasets.curation import curate_version
+    from suanli.settings import default_home
+
+    with client() as c:
+        t = _tenant(c, tenant)
+        stage = (lambda _: None) if as_json else (lambda text: err_console.print(f"[bold]{name}[/]: {text}"))
+        with _bar(f"upload {name}", not as_json) as progress:
+            v = curate_version(c, t, name, recipe, work_dir=work_dir or default_home() / "curate",
+                               version=version, workers=workers or None, chunk_size=_size(chunk_size),
+                               on_stage=stage, progress=progress)
+    if as_json:
+        print_json(v)
+    else:
+        err_console.print(f"[green]{name} version {v['number']}[/] ({v['message']}); report {v['report']}")
+
+
+@app.command("report")
+def report(name: str, tenant: TenantOpt = None, version: VersionOpt = "latest", as_json: JsonOpt = False) -> None:
+    """Show the curation report of a version: what each step kept, changed and removed."""
+    from suanli.data.runners.local import steps_table
+
+    with client() as c:
+        doc = c.dataset_report(_tenant(c, tenant), name, version)
+    if as_json:
+        print_json(doc)
+        return
+    show(doc, as_json=False, rows=steps_table(doc),
+         columns=("step", "docs in", "docs out", "changed", "MB in", "MB out", "removed (top reasons)"),
+         title=f"{name}: {(doc.get('recipe') or {}).get('name')} of version {doc.get('source_version')}")

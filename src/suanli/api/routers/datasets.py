@@ -21,6 +21,7 @@ from suanli.api.routers.datasets_schemas import (
     ChunkOut,
     DatasetCreate,
     DatasetOut,
+    ReportRef,
     ShardOut,
     StorageOut,
     UploadCreate,
@@ -31,7 +32,7 @@ from suanli.api.routers.datasets_schemas import (
     upload_out,
 )
 from suanli.core.errors import InvalidInput, NotFound
-from suanli.data.datasets import catalog, uploads
+from suanli.data.datasets import catalog, reports, uploads
 from suanli.data.datasets.manifest import DeclaredFile
 from suanli.data.datasets.uploads import Lineage
 from suanli.objects import ObjectStore, store_from_env
@@ -92,13 +93,16 @@ def delete_dataset(tenant: str, dataset: str, ctx: CtxDep, request: Request) -> 
     """Delete a dataset, every version and every open upload, and their objects."""
     store = objects(request)
     with ctx.tx() as s:
-        out = _dataset_out(s, catalog.resolve(s, ctx.principal, tenant, dataset))
+        row = catalog.resolve(s, ctx.principal, tenant, dataset)
+        out, out_tenant = _dataset_out(s, row), row.tenant_id
         keys, pending = catalog.delete_dataset(s, ctx.principal, tenant, dataset)
     for key, upload_id in pending:
         store.abort_upload(key, upload_id)
         store.delete(key)
     for key in keys:
         store.delete(key)
+    for obj in store.list(f"tenants/{out_tenant}/datasets/{out.id}/reports/"):
+        store.delete(obj.key)
     return out
 
 
@@ -223,6 +227,24 @@ def commit_upload(tenant: str, dataset: str, upload: str, ctx: CtxDep, request: 
 @router.delete("/datasets/{dataset}/uploads/{upload}", status_code=204, name="datasets.uploads.abort")
 def abort_upload(tenant: str, dataset: str, upload: str, ctx: CtxDep, request: Request) -> None:
     uploads.abort(ctx.db, ctx.principal, objects(request), tenant, dataset, upload)
+
+
+@router.post("/datasets/{dataset}/reports", status_code=201, response_model=ReportRef, name="datasets.reports.create")
+def create_report(tenant: str, dataset: str, body: dict[str, Any], ctx: CtxDep, request: Request) -> ReportRef:
+    """Store a curation report (a JSON object, at most 1 MiB); name it as ``report`` of the upload it describes."""
+    with ctx.tx() as s:
+        row = catalog.resolve(s, ctx.principal, tenant, dataset)
+        ctx.principal.require(Permission.WORK_SUBMIT)
+    return ReportRef(ref=reports.store_report(objects(request), row, body))
+
+
+@router.get("/datasets/{dataset}/reports/{report}", response_model=dict[str, Any], name="datasets.reports.show")
+def show_report(tenant: str, dataset: str, report: Annotated[str, Path(max_length=64)], ctx: CtxDep,
+                request: Request) -> dict[str, Any]:
+    """A stored curation report (``report`` is the sha256 part of the version's ``reports/<sha256>``)."""
+    with ctx.tx() as s:
+        row = catalog.resolve(s, ctx.principal, tenant, dataset)
+    return reports.load_report(objects(request), row, f"reports/{report}")
 
 
 @router.get("/storage", response_model=StorageOut, name="datasets.storage")

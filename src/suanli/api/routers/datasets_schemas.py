@@ -100,6 +100,11 @@ class ChunkOut(Out):
     sha256: str
 
 
+class ReportRef(Out):
+    ref: str
+    """``reports/<sha256>``: pass it as ``report`` when declaring the upload of the version it describes."""
+
+
 class StorageOut(Out):
     stored_bytes: int
     reserved_bytes: int
