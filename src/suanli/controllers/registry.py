@@ -6,10 +6,11 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
-from suanli.serving.deployments.controller import DeploymentController
 from suanli.data.datasets.expiry import UploadExpiry
-from suanli.objects import store_from_env
+from suanli.governance.service.bridge import MeteringController
 from suanli.governance.service.controller import BudgetController
+from suanli.objects import store_from_env
+from suanli.serving.deployments.controller import DeploymentController
 from suanli.training.controller import JobController
 
 
@@ -17,8 +18,9 @@ def all_controllers(home: Path) -> list[Controller]:
     """The controllers of a server whose state directory is ``home``."""
     return [
         TenantController(home / "objects"),
-        DeploymentController(home),
-        UploadExpiry(store_from_env(home)),
         BudgetController(),
+        MeteringController(),
+        UploadExpiry(store_from_env(home)),
+        DeploymentController(home),
         JobController(home),
     ]

@@ -200,3 +200,14 @@ class PlacementDecision(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MeteringCursor(Claimable, Base):
+    """How far the metering bridge has carried usage from the other planes into the ledger."""
+
+    __tablename__ = "metering_cursors"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    metered_until: Mapped[datetime | None] = mapped_column(default=None)
+    unpriced: Mapped[int] = mapped_column(Integer, default=0)
+    """Records of the last pass left out because no pool or price covered them (shown, not lost)."""

@@ -1,0 +1,155 @@
+"""The metering bridge: usage of the other planes, carried into the ledger so that it can be billed.
+
+A controller over one cursor row (``metering_cursors.id = 'ledger'``) runs every pass:
+
+- **training jobs**: each running segment of a job (from its events: ``running`` until the next
+  state) holds its devices; :func:`~suanli.governance.metering.meter_lifetime` cuts it into closed
+  hourly slices with keys derived from the job, segment and hour, in the pool whose ``cluster_id``
+  names the job's cluster (by id or name);
+- **gateway tokens**: each request's prompt and completion tokens (``usage_records``) become
+  ``{request_id}/in`` and ``/out`` records for ``million-tokens-in|out/<model>``, in the pool that
+  names the replica's region as its cluster, or whose region it is.
+
+Every record's key is deterministic, so a pass re-reading an overlapping window (or a controller that
+crashed half-way and starts again) counts nothing twice. Usage no pool or price covers yet is left
+out and counted in ``unpriced``: it is billed by a later pass once the operator prices it, as long as
+it is still inside the overlap window (documented in docs/governance.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from suanli.governance.metering import UsageRecord, meter_lifetime
+from suanli.governance.pricing import PriceBook, Sku
+from suanli.governance.service.catalog import price_books
+from suanli.governance.service.ledger import record_usage
+from suanli.state.governance import ComputePool, MeteringCursor
+from suanli.state.models import ApiKey, Claimable, User
+from suanli.state.serving import Deployment, Replica
+from suanli.state.serving import UsageRecord as GatewayUsage
+from suanli.state.training import ComputeCluster, JobEvent, TrainingJob
+
+OVERLAP = timedelta(hours=2)
+"""How far back each pass looks again: covers slow commits and prices added a little late."""
+BATCH = 1000
+
+
+def run_segments(events: Sequence[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime | None]]:
+    """``[start, end)`` of each time a job ran, from its state changes in time order (end None: still running)."""
+    segments: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for at, state in events:
+        if state == "running" and start is None:
+            start = at
+        elif state != "running" and start is not None:
+            segments.append((start, at))
+            start = None
+    if start is not None:
+        segments.append((start, None))
+    return segments
+
+
+def job_records(
+    job: TrainingJob, events: Sequence[tuple[datetime, str]], pool: str, now: datetime, user: str
+) -> list[UsageRecord]:
+    """The closed accelerator-hour slices of a job's runs in ``pool``."""
+    kind = (job.placement or {}).get("kind") or job.accelerator_kind
+    if not kind or job.accelerators <= 0:
+        return []
+    records: list[UsageRecord] = []
+    for n, (start, end) in enumerate(run_segments(events, now)):
+        records.extend(meter_lifetime(
+            f"{job.id}/run-{n}", tenant=job.tenant_id, user=user, subject=job.id, pool=pool,
+            sku=Sku.accelerator(kind), units=Decimal(job.accelerators), start=start, end=end, now=now,
+        ))
+    return records
+
+
+def token_records(usage: GatewayUsage, pool: str, user: str) -> list[UsageRecord]:
+    """A gateway request's tokens as two instant records."""
+    return [
+        UsageRecord(key=f"{usage.request_id}/{direction}", tenant=usage.tenant_id, user=user,
+                    subject=usage.deployment_id, pool=pool, sku=Sku.parse(f"{meter}/{usage.model}"),
+                    units=Decimal(tokens), start=usage.at, end=usage.at)
+        for direction, meter, tokens in (("in", "million-tokens-in", usage.prompt_tokens),
+                                         ("out", "million-tokens-out", usage.completion_tokens))
+        if tokens > 0
+    ]
+
+
+def billable(record: UsageRecord, books: dict[str, PriceBook]) -> bool:
+    """Whether the pool exists and prices the SKU over the whole of the record."""
+    book = books.get(record.pool)
+    if book is None:
+        return False
+    try:
+        if record.sku.meter.timed:
+            book.segments(record.sku, record.start, record.end)
+        else:
+            return book.price_at(record.sku, record.start) is not None
+    except Exception:
+        return False
+    return True
+
+
+class MeteringController:
+    """Carries job and gateway usage into the ledger, one pass at a time, on one server at a time."""
+
+    name: ClassVar[str] = "metering"
+    model: ClassVar[type[Claimable]] = MeteringCursor
+
+    def needs_work(self) -> ColumnElement[bool]:
+        return MeteringCursor.id == "ledger"
+
+    def reconcile(self, session: Session, row: MeteringCursor, now: datetime, worker: str) -> None:
+        since = (row.metered_until or datetime(1970, 1, 1, tzinfo=UTC)) - OVERLAP
+        users = {u.id: u.name for u in session.scalars(select(User))}
+        key_users = {k.id: users.get(k.user_id, k.user_id) for k in session.scalars(select(ApiKey))}
+        records = [*self._jobs(session, since, now, users), *self._tokens(session, since, key_users)]
+        books = price_books(session)
+        priced = [r for r in records if billable(r, books)]
+        for i in range(0, len(priced), BATCH):
+            record_usage(session, priced[i : i + BATCH], now)
+        row.unpriced = len(records) - len(priced)
+        row.metered_until = now
+        row.generation += 1  # always more to do: the next pass looks again
+
+    def _pools(self, session: Session) -> list[ComputePool]:
+        return list(session.scalars(select(ComputePool).order_by(ComputePool.id)))
+
+    def _jobs(self, session: Session, since: datetime, now: datetime, users: dict[str, str]) -> Iterator[UsageRecord]:
+        pools = self._pools(session)
+        clusters = {c.id: c.name for c in session.scalars(select(ComputeCluster))}
+        jobs = session.scalars(
+            select(TrainingJob).where(
+                TrainingJob.started_at.is_not(None),
+                or_(TrainingJob.finished_at.is_(None), TrainingJob.finished_at >= since),
+            )
+        ).all()
+        for job in jobs:
+            names = {job.cluster_id, clusters.get(job.cluster_id or "")} - {None}
+            pool = next((p.id for p in pools if p.cluster_id in names), None)
+            if pool is None:
+                continue
+            events = [(e.at, e.state) for e in session.scalars(
+                select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id))]
+            yield from job_records(job, events, pool, now, user=users.get(job.user_id, job.user_id))
+
+    def _tokens(self, session: Session, since: datetime, key_users: dict[str, str]) -> Iterable[UsageRecord]:
+        pools = self._pools(session)
+        regions: dict[str, str] = {r.id: r.region for r in session.scalars(select(Replica))}
+        owners: dict[str, Any] = {d.id: d for d in session.scalars(select(Deployment))}
+        for usage in session.scalars(select(GatewayUsage).where(GatewayUsage.at >= since)):
+            deployment = owners.get(usage.deployment_id)
+            declared = next(iter(deployment.regions or {}), None) if deployment else None
+            region = regions.get(usage.replica_id or "") or declared
+            pool = next((p.id for p in pools if region is not None and region in (p.cluster_id, p.region)), None)
+            if pool is not None:
+                yield from token_records(usage, pool, user=key_users.get(usage.key_id, usage.key_id))
