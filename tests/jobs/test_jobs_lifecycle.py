@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,3 +134,32 @@ def test_cordon_keeps_new_work_off_a_node(platform) -> None:  # type: ignore[no-
     assert member.job("acme", job["id"])["state"] == "pending"
     admin.node_action("local", host["name"], "uncordon")
     wait_for(platform, job_state(member, "acme", job["id"], "succeeded"))
+
+
+def test_control_characters_are_refused_not_stored(platform) -> None:  # type: ignore[no-untyped-def]
+    admin, member = _tenant(platform)
+    with pytest.raises(InvalidInput):
+        member.submit_job("acme", command=["true"], name="bad\x00name")
+    with pytest.raises(InvalidInput):
+        member.submit_job("acme", script="echo \x00")
+    with pytest.raises(InvalidInput):
+        admin.create_cluster("east", engine="slurm", region="cn\x00east")
+    admin.create_cluster("east", engine="slurm", region="cn-east")
+    with pytest.raises(InvalidInput):
+        admin.add_node("east", "n1", kind="nvidia-h100", count=8, rack="r\x001")
+    assert member.jobs("acme") == [] and admin.cluster("east")["nodes"] == []
+
+
+def test_a_waiting_job_gets_an_estimated_start_from_time_limits(platform) -> None:  # type: ignore[no-untyped-def]
+    _, member = _tenant(platform)
+    first = member.submit_job("acme", script="sleep 60", accelerators=8, kind="nvidia-h100", max_runtime_s=600)
+    running = wait_for(platform, job_state(member, "acme", first["id"], "running"))
+    second = member.submit_job("acme", command=["true"], accelerators=8, kind="nvidia-h100")
+    platform.runner.run_pass()
+    waiting = member.job("acme", second["id"])
+    assert waiting["state"] == "pending" and "nvidia-h100" in waiting["pending_reason"]
+    estimate = datetime.fromisoformat(waiting["estimated_start_at"])
+    started = datetime.fromisoformat(running["started_at"])
+    assert started + timedelta(seconds=600) <= estimate <= started + timedelta(seconds=700)
+    member.cancel_job("acme", first["id"])
+    wait_for(platform, job_state(member, "acme", second["id"], "succeeded"))

@@ -23,6 +23,7 @@ from suanli.state.training import ACTIVE_STATES, ComputeCluster, ComputeNode, Tr
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
 from suanli.tenancy.tenants import check_name
+from suanli.training.jobs import printable
 
 ENGINES = ("local", "ray", "slurm", "kubernetes")
 SCHEDULABLE = ("ready", "cordoned", "draining")
@@ -46,6 +47,7 @@ def create(session: Session, principal: Principal, *, name: str, engine: str, pr
         raise InvalidInput(f"unknown engine {engine!r}", details={"allowed": list(ENGINES)})
     if not 1 <= heartbeat_grace_s <= 86400:
         raise InvalidInput("heartbeat_grace_s must be between 1 and 86400")
+    _labels(provider=provider, region=region)
     cluster = ComputeCluster(id=new_id("clu"), name=name, engine=engine, provider=provider or "self",
                              region=region or "local", heartbeat_grace_s=heartbeat_grace_s, config={},
                              created_at=utcnow())
@@ -55,6 +57,12 @@ def create(session: Session, principal: Principal, *, name: str, engine: str, pr
     except IntegrityError:
         raise Conflict(f"cluster {name!r} already exists") from None
     return cluster
+
+
+def _labels(**values: str) -> None:
+    for field, value in values.items():
+        if len(value) > 63 or not printable(value):
+            raise InvalidInput(f"{field} must be at most 63 characters without control characters")
 
 
 def listing(session: Session, principal: Principal) -> Sequence[ComputeCluster]:
@@ -100,6 +108,9 @@ def add_node(session: Session, principal: Principal, cluster_ref: str, *, name: 
     known = kind_of(kind)
     if not 0 <= count <= 1024:
         raise InvalidInput("count must be between 0 and 1024")
+    if memory_gb is not None and not 0 <= memory_gb <= 10_000:
+        raise InvalidInput("memory_gb must be between 0 and 10000")
+    _labels(interconnect_domain=interconnect_domain, rack=rack)
     node = ComputeNode(id=new_id("nod"), cluster_id=cluster.id, name=name, accelerator_kind=kind,
                        accelerator_count=count, memory_gb=memory_gb if memory_gb is not None else known.memory_gb,
                        interconnect_domain=interconnect_domain, rack=rack or "rack-0", schedulable="ready",

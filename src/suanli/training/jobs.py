@@ -51,6 +51,11 @@ class JobRequest:
     restart_policy: str = "never"
 
 
+def printable(text: str) -> bool:
+    """No control characters (names, labels): they break terminals, logs and PostgreSQL text (NUL)."""
+    return not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+
+
 def max_restarts(policy: str) -> int:
     """``never`` -> 0, ``on-failure`` -> 3, ``on-failure(N)`` -> N."""
     m = RESTART_POLICY.match(policy)
@@ -72,8 +77,8 @@ def _command(req: JobRequest) -> list[str]:
     if req.script is not None:
         if not req.script.strip():
             raise InvalidInput("the script is empty")
-        if len(req.script) > 256 * 1024:
-            raise InvalidInput("the script is larger than 256 KiB")
+        if len(req.script) > 256 * 1024 or "\x00" in req.script:
+            raise InvalidInput("the script is larger than 256 KiB or has a NUL byte")
         return ["/bin/sh", "-c", req.script]
     cmd = list(req.command or [])
     if not cmd or not cmd[0]:
@@ -124,8 +129,8 @@ def validate(req: JobRequest) -> TrainingJob:
                            details={"allowed": list(PRIORITY_CLASSES)})
     if req.max_runtime_s is not None and not 0 < req.max_runtime_s <= 366 * 86400:
         raise InvalidInput("max_runtime_s must be between 0 and one year")
-    if len(req.name) > 100:
-        raise InvalidInput("the job name is longer than 100 characters")
+    if len(req.name) > 100 or not printable(req.name):
+        raise InvalidInput("the job name is longer than 100 characters or has control characters")
     return TrainingJob(
         name=req.name, command=command, env=_env(req.env), accelerator_kind=req.kind,
         min_memory_gb=req.min_memory_gb, accelerators=req.accelerators, node_count=req.nodes,
