@@ -14,7 +14,7 @@ each and to the upstream directly:
 Non-streamed and streamed (SSE, 16 chunks, ``stream_options.include_usage``) requests. Results go to
 ``benchmarks/serving/results/gateway_overhead.{md,json}``.
 
-    .venv/bin/python benchmarks/serving/gateway_overhead.py [--rate 500] [--seconds 10] [--latency-ms 0]
+    .venv/bin/python benchmarks/serving/gateway_overhead.py [--rates 500,50] [--seconds 10] [--latency-ms 0]
 """
 
 from __future__ import annotations
@@ -187,16 +187,18 @@ def start(argv: list[str], env: dict[str, str], url: str, log: Path) -> subproce
 class Sample:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
-    async def call(self, raw: bytes) -> bool:
+    async def call(self, raw: bytes) -> str | None:
+        """None on a 200, else the status line: the body is read either way."""
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
-        ok = head.startswith(b"HTTP/1.1 200")
+        ok = None if head.startswith(b"HTTP/1.1 200") else head.split(b"\r\n")[0].decode()
         lower = head.lower()
         if b"content-length:" in lower:
             n = int(lower.split(b"content-length:")[1].split(b"\r\n")[0])
@@ -215,15 +217,22 @@ class Pool:
         self.host, self.port = host, port
         self.idle: list[Connection] = []
 
-    async def call(self, raw: bytes) -> bool:
-        conn = self.idle.pop() if self.idle else Connection(*await asyncio.open_connection(self.host, self.port))
-        try:
-            ok = await conn.call(raw)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            conn.writer.close()
-            return False
-        self.idle.append(conn)
-        return ok
+    async def call(self, raw: bytes) -> str | None:
+        for attempt in range(2):  # a kept-alive connection the server closed meanwhile: one fresh try
+            reused = bool(self.idle)
+            conn = None
+            try:
+                conn = self.idle.pop() if reused else Connection(*await asyncio.open_connection(self.host, self.port))
+                ok = await conn.call(raw)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                if conn is not None:
+                    conn.writer.close()
+                if reused and attempt == 0:
+                    continue
+                return exc.__class__.__name__
+            self.idle.append(conn)
+            return ok
+        return "unreachable"
 
     def close(self) -> None:
         for c in self.idle:
@@ -249,10 +258,12 @@ async def fixed_rate(url: str, raw: bytes, rate: float, seconds: float) -> Sampl
 
     async def one() -> None:
         began = time.perf_counter()
-        if await pool.call(raw):
+        failed = await pool.call(raw)
+        if failed is None:
             sample.latencies.append(time.perf_counter() - began)
         else:
             sample.errors += 1
+            sample.reasons[failed] = sample.reasons.get(failed, 0) + 1
 
     for _ in range(20):  # warm connections
         await one()
@@ -274,7 +285,7 @@ async def max_rate(url: str, raw: bytes, seconds: float, concurrency: int = 64) 
 
     async def worker() -> None:
         while time.perf_counter() < stop:
-            if await pool.call(raw):
+            if await pool.call(raw) is None:
                 done[0] += 1
 
     began = time.perf_counter()
@@ -304,7 +315,12 @@ def litellm_config(home: Path, upstream: str) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument(
+        "--rates",
+        type=lambda v: [float(x) for x in v.split(",")],
+        default=[500.0, 50.0],
+        help="fixed rates to measure latency at (requests/s, comma-separated)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="upstream latency before its answer")
     parser.add_argument("--no-litellm", action="store_true")
@@ -366,26 +382,35 @@ def main() -> int:
             targets["litellm proxy"] = (url, "sk-bench", "chat")
         rows: list[dict[str, Any]] = []
         for stream in (False, True):
+            tops = {}
             for name, (url, token, model) in targets.items():
                 raw = request_bytes(url, token, model, stream)
-                sample = asyncio.run(fixed_rate(url, raw, args.rate, args.seconds))
-                top = asyncio.run(max_rate(url, raw, args.seconds / 2))
-                rows.append(
-                    {
-                        "target": name,
-                        "stream": stream,
-                        "requests": len(sample.latencies),
-                        "errors": sample.errors,
-                        "p50_ms": pct(sample.latencies, 0.5),
-                        "p99_ms": pct(sample.latencies, 0.99),
-                        "max_rps": top,
-                    }
-                )
-                print(json.dumps(rows[-1]), flush=True)
+                asyncio.run(max_rate(url, raw, 1.0, concurrency=8))  # warm: key cache, table, connections
+                tops[name] = asyncio.run(max_rate(url, raw, args.seconds / 2))
+            for rate in args.rates:
+                for name, (url, token, model) in targets.items():
+                    row: dict[str, Any] = {"target": name, "stream": stream, "rate": rate, "max_rps": tops[name]}
+                    if tops[name] < rate:  # saturated: an open-loop run would only measure its queue
+                        row.update(requests=0, errors=0, reasons={}, p50_ms=None, p99_ms=None)
+                    else:
+                        raw = request_bytes(url, token, model, stream)
+                        sample = asyncio.run(fixed_rate(url, raw, rate, args.seconds))
+                        row.update(
+                            requests=len(sample.latencies),
+                            errors=sample.errors,
+                            reasons=sample.reasons,
+                            p50_ms=pct(sample.latencies, 0.5),
+                            p99_ms=pct(sample.latencies, 0.99),
+                        )
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
         for row in rows:
-            base = next(r for r in rows if r["target"] == "direct" and r["stream"] == row["stream"])
-            row["added_p50_ms"] = row["p50_ms"] - base["p50_ms"]
-            row["added_p99_ms"] = row["p99_ms"] - base["p99_ms"]
+            base = next(
+                r for r in rows if r["target"] == "direct" and r["stream"] == row["stream"] and r["rate"] == row["rate"]
+            )
+            for q in ("p50", "p99"):
+                ok = row[f"{q}_ms"] is not None and base[f"{q}_ms"] is not None
+                row[f"added_{q}_ms"] = row[f"{q}_ms"] - base[f"{q}_ms"] if ok else None
         write(rows, args)
     finally:
         for p in processes:
@@ -398,37 +423,39 @@ def main() -> int:
     return 0
 
 
+def _ms(value: float | None) -> str:
+    return "saturated" if value is None else f"{value:.2f}"
+
+
 def write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
-    (RESULTS / "gateway_overhead.json").write_text(
-        json.dumps(
-            {
-                "machine": machine,
-                "rate": args.rate,
-                "seconds": args.seconds,
-                "upstream_latency_ms": args.latency_ms,
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    rates = ",".join(f"{r:g}" for r in args.rates)
+    document = {
+        "machine": machine,
+        "rates": args.rates,
+        "seconds": args.seconds,
+        "upstream_latency_ms": args.latency_ms,
+        "rows": rows,
+    }
+    (RESULTS / "gateway_overhead.json").write_text(json.dumps(document, indent=2) + "\n")
     lines = [
         "# Gateway overhead",
         "",
-        f"`benchmarks/serving/gateway_overhead.py --rate {args.rate:g} --seconds {args.seconds:g} "
-        f"--latency-ms {args.latency_ms:g}` on {machine} (shared, noisy: compare rows of one run, not runs).",
-        f"Fixed-rate latency at {args.rate:g} requests/s; added = minus direct to the mock upstream at the same "
-        "percentile. Max rate: closed loop, 64 connections. Streamed: 16 SSE chunks plus usage.",
+        f"`benchmarks/serving/gateway_overhead.py --rates {rates} --seconds {args.seconds:g} "
+        f"--latency-ms {args.latency_ms:g}` on {machine} (shared with other work, noisy: compare rows of one "
+        "run, not runs). Latency at each fixed rate (open loop); added = minus direct to the mock upstream at "
+        'the same rate and percentile; "saturated": the target\'s maximum rate is below that rate, so an '
+        "open-loop run would measure only its queue. Max rate: closed loop, 64 connections. Streamed: 16 SSE "
+        "chunks plus a usage chunk.",
         "",
-        "| target | stream | requests | errors | p50 ms | p99 ms | added p50 ms | added p99 ms | max req/s |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target | stream | rate/s | requests | errors | p50 ms | p99 ms | added p50 ms | added p99 ms | max req/s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
-            f"| {r['target']} | {'yes' if r['stream'] else 'no'} | {r['requests']} | {r['errors']} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['added_p50_ms']:.2f} | {r['added_p99_ms']:.2f} | "
+            f"| {r['target']} | {'yes' if r['stream'] else 'no'} | {r['rate']:g} | {r['requests']} | {r['errors']} | "
+            f"{_ms(r['p50_ms'])} | {_ms(r['p99_ms'])} | {_ms(r['added_p50_ms'])} | {_ms(r['added_p99_ms'])} | "
             f"{r['max_rps']:.0f} |"
         )
     (RESULTS / "gateway_overhead.md").write_text("\n".join(lines) + "\n")

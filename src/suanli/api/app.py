@@ -36,15 +36,16 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.runner = runner
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
+    from suanli.serving.gateway import create_gateway  # the OpenAI-compatible edge, beside /api
+
+    # Mounted first: Starlette tries routes in order, and /v1 has a latency budget of about a millisecond.
+    app.state.gateway = create_gateway(db, poke=app.state.poke_controllers)
+    app.mount("/v1", app.state.gateway)
     for module in (
         health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets, governance, billing,
         quotes, models, deployments,
     ):
         app.include_router(module.router)
-    from suanli.serving.gateway import create_gateway  # the OpenAI-compatible edge, beside /api
-
-    app.state.gateway = create_gateway(db, poke=app.state.poke_controllers)
-    app.mount("/v1", app.state.gateway)
     if console:
         static = resources.files("suanli.console") / "static"
         app.mount("/static", StaticFiles(directory=str(static)), name="static")

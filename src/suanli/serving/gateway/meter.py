@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from suanli.core.ids import new_id
@@ -73,7 +74,7 @@ class Meter:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.loads: dict[tuple[str, str], RegionLoad] = {}
-        self._usage: list[UsageRecord] = []
+        self._usage: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one flush at a time: a flush returns after earlier records are written
         self._last_sample = time.monotonic()
@@ -87,8 +88,10 @@ class Meter:
 
     def record(self, **fields: Any) -> None:
         """Queue one usage record (``request_id`` makes it idempotent)."""
+        fields["id"] = new_id("use")
+        fields.setdefault("at", utcnow())
         with self._lock:
-            self._usage.append(UsageRecord(id=new_id("use"), **fields))
+            self._usage.append(fields)
 
     def flush(self, samples: bool = True) -> None:
         """Write queued usage records and, when ``samples``, one load sample per active region."""
@@ -98,7 +101,7 @@ class Meter:
     def _flush(self, samples: bool) -> None:
         with self._lock:
             usage, self._usage = self._usage, []
-        rows: list[Any] = list(usage)
+        loads: list[LoadSample] = []
         if samples:
             now = time.monotonic()
             tick = max(1e-3, now - self._last_sample)
@@ -107,20 +110,25 @@ class Meter:
             for (dep, region), load in list(self.loads.items()):
                 sample = load.sample(dep, region, now, tick, at)
                 if sample is not None:
-                    rows.append(sample)
-        if not rows:
+                    loads.append(sample)
+        if not usage and not loads:
             return
         try:
+            # One multi-row INSERT: the ORM's unit of work would hold the GIL for ms per hundred rows.
             with self.db.session() as s:
-                s.add_all(rows)
+                if usage:
+                    s.execute(insert(UsageRecord), usage)
+                s.add_all(loads)
         except IntegrityError:  # a retried request id: write the others one by one
-            for row in rows:
+            for row in usage:
                 try:
                     with self.db.session() as s:
-                        s.add(row)
+                        s.execute(insert(UsageRecord), [row])
                 except IntegrityError:
-                    log.info("usage record %s already written", getattr(row, "request_id", "?"))
+                    log.info("usage record %s already written", row.get("request_id"))
+            with self.db.session() as s:
+                s.add_all(loads)
         except Exception:
-            log.exception("could not write %d usage/load rows; keeping them for the next flush", len(rows))
+            log.exception("could not write %d usage rows; keeping them for the next flush", len(usage))
             with self._lock:
                 self._usage[:0] = usage
