@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ from rich.table import Table
 
 from suanli.client import Client
 from suanli.core.errors import NotFound, SuanliError
+
+ACCELERATORS = "nvidia-h100:8,ascend-910b:8"
+DEPLOYMENT = "tiny-news"
+PRICES = {"accelerator-hour/nvidia-h100": "18.00", f"million-tokens-in/{DEPLOYMENT}": "2.00",
+          f"million-tokens-out/{DEPLOYMENT}": "8.00"}
 
 
 def shared_data() -> Path | None:
@@ -52,11 +58,11 @@ class Tour:
     server: subprocess.Popen[bytes] | None = None
     facts: dict[str, Any] = field(default_factory=dict)
 
-    def suanli(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """Run a ``suanli`` command as a user would; raise with its message if it fails."""
+    def suanli(self, *args: str, token: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run a ``suanli`` command as a user would (as ``token``, else the admin); raise if it fails."""
         env = {**os.environ, "SUANLI_URL": self.url, "OMP_NUM_THREADS": "1"}
-        if self.admin is not None:
-            env["SUANLI_TOKEN"] = (self.workdir / "home" / "admin.key").read_text().strip()
+        if token or self.admin is not None:
+            env["SUANLI_TOKEN"] = token or (self.workdir / "home" / "admin.key").read_text().strip()
         result = subprocess.run([sys.executable, "-m", "suanli.cli", *args], env=env, capture_output=True,
                                 text=True, timeout=timeout)
         if result.returncode != 0:
@@ -74,7 +80,7 @@ def _free_port() -> int:
 def start_platform(t: Tour) -> str:
     port = _free_port()
     t.url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SUANLI_HOME": str(t.workdir / "home")}
+    env = {**os.environ, "SUANLI_HOME": str(t.workdir / "home"), "SUANLI_LOCAL_ACCELERATORS": ACCELERATORS}
     env.pop("SUANLI_DATABASE_URL", None)
     started = time.monotonic()
     t.server = subprocess.Popen([sys.executable, "-m", "suanli.cli", "up", "--port", str(port)], env=env,
@@ -89,7 +95,8 @@ def start_platform(t: Tour) -> str:
             raise SuanliError(f"suanli up did not start; see {t.workdir / 'server.log'}")
         time.sleep(0.05)
     t.admin = Client(t.url, (t.workdir / "home" / "admin.key").read_text().strip())
-    return f"ready at {t.url} in {time.monotonic() - started:.1f}s (SQLite, local files, local processes)"
+    return (f"ready at {t.url} in {time.monotonic() - started:.1f}s (SQLite, local files, local processes; "
+            f"this box declares fake accelerators {ACCELERATORS} for the tour)")
 
 
 def tenancy(t: Tour) -> str:
@@ -100,59 +107,89 @@ def tenancy(t: Tour) -> str:
     admin.create_user("acme", "alice", role="tenant-admin")
     admin.set_quota("acme", "nvidia-h100", nominal=64, borrowing_limit=32)
     admin.set_quota("acme", "ascend-910b", nominal=128)
-    alice = Client(t.url, admin.create_key("acme", user="alice", name="demo")["token"])
-    t.facts["alice"] = alice
+    token = admin.create_key("acme", user="alice", name="demo")["token"]
+    alice = Client(t.url, token)
+    t.facts["alice"], t.facts["token"] = alice, token
+    # The operator's price list for this box: a self-hosted pool over the local cluster.
+    admin.create_provider("self", ownership="self-hosted", name="this box")
+    admin.create_pool("local", provider="self", region="local", jurisdiction="CN", cluster_id="local",
+                      accelerators={"nvidia-h100": 8})
+    for sku, price in PRICES.items():
+        admin.add_price("local", sku, price)
     try:
         alice.tenant("beta")
         isolation = "LEAK"
     except NotFound:
         isolation = "another tenant's objects answer 404"
     return (f"tenants acme (quota: 64+32 nvidia-h100, 128 ascend-910b) and beta; alice is tenant-admin of acme; "
-            f"{isolation}; {len(admin.audit(limit=100))} audit events so far")
+            f"{isolation}; pool 'local' priced ({', '.join(f'{k} ¥{v}' for k, v in PRICES.items())})")
 
 
-def curate(t: Tour) -> str:
-    if t.data is None:
-        return "skipped: the sample corpora (../shared/data) are not beside this checkout"
-    damaged = (t.data / "corpora" / "damaged_news_sample.txt").read_text(encoding="utf-8")
-    src = t.workdir / "damaged.jsonl"
-    src.write_text(json.dumps({"id": "sample", "text": damaged}, ensure_ascii=False) + "\n", encoding="utf-8")
-    out = t.workdir / "repaired.jsonl"
-    report = json.loads(t.suanli("curate", "--recipe", "zh-repair", "--input", str(src), "--output", str(out),
-                                 "--json").stdout)
-    repaired = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["text"]
-    t.console.print(Panel(f"[red]before:[/] {damaged[:90]}…\n[green]after:[/]  {repaired[:90]}…",
-                          title="the damaged news article, repaired"))
-    news = t.data / "corpora" / "zh_news.jsonl"
-    curated = t.workdir / "zh_news.curated.jsonl"
-    web = json.loads(t.suanli("curate", "--recipe", "zh-web", "--input", str(news), "--output", str(curated),
-                              "--json").stdout)
-    t.facts["corpus"] = curated
-    return f"zh-repair: {_summary(report)}; zh-web on {news.name}: {_summary(web)}"
+def curate(t: Tour, progress: Progress) -> str:
+    """Upload raw text as a dataset version, curate it with zh-web into the next version."""
+    alice: Client = t.facts["alice"]
+    raw = t.workdir / "raw"
+    raw.mkdir()
+    if t.data is not None:
+        damaged = (t.data / "corpora" / "damaged_news_sample.txt").read_text(encoding="utf-8")
+        with (raw / "news.jsonl").open("w", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "content-farm-copy", "text": damaged}, ensure_ascii=False) + "\n")
+            f.write((t.data / "corpora" / "zh_news.jsonl").read_text(encoding="utf-8"))
+    else:
+        subprocess.run([sys.executable, "-m", "suanli.training.tinygpt.demo_data", str(raw / "news.jsonl")],
+                       check=True, capture_output=True)
+    alice.create_dataset("acme", "news", description="Chinese news, as crawled")
+    alice.upload_dataset("acme", "news", [raw / "news.jsonl"], message="raw crawl")
+    curated = json.loads(t.suanli("dataset", "curate", "news", "--recipe", "zh-web" if t.data else "zh-dedup",
+                                  "-t", "acme", "--work-dir", str(t.workdir / "curate"), "--json",
+                                  token=t.facts["token"]).stdout)
+    t.facts["dataset_version"] = f"news@{curated['number']}"
+    alice.download_dataset("acme", "news", t.workdir / "curated", version=curated["number"])
+    t.facts["corpus"] = sorted((t.workdir / "curated").glob("*.jsonl*"))
+    if t.data is not None:
+        for line in _read_lines(t.facts["corpus"]):
+            doc = json.loads(line)
+            if doc.get("id") == "content-farm-copy":
+                t.console.print(Panel(f"[red]as crawled:[/] {damaged[:80]}…\n[green]curated:[/]   {doc['text'][:80]}…",
+                                      title="one document of version 2: the content-farm copy, repaired"))
+    report = alice.dataset_report("acme", "news", curated["number"])
+    kept = report.get("documents_out", report.get("docs_out", "?"))
+    read = report.get("documents_in", report.get("docs_in", "?"))
+    return (f"dataset news: version 1 uploaded (chunked, checksummed), version {curated['number']} curated with "
+            f"lineage to version 1; {read} documents read, {kept} kept; the report is stored with the version")
 
 
-def _summary(report: dict[str, Any]) -> str:
-    docs_in = report.get("documents_in", report.get("docs_in", "?"))
-    docs_out = report.get("documents_out", report.get("docs_out", "?"))
-    return f"{docs_in} documents in, {docs_out} kept"
+def _read_lines(paths: list[Path]) -> list[str]:
+    from suanli.data.runners.inputs import open_text
+
+    lines: list[str] = []
+    for p in paths:
+        with open_text(p) as f:
+            lines.extend(line for line in f.read().splitlines() if line.strip())
+    return lines
 
 
 def train(t: Tour, progress: Progress) -> str:
-    corpus = t.facts.get("corpus")
-    if corpus is None:
-        corpus = t.workdir / "demo_text.jsonl"
-        subprocess.run([sys.executable, "-m", "suanli.training.tinygpt.demo_data", str(corpus)], check=True,
-                       capture_output=True)
+    """Train tinygpt on the curated version as a job on the local engine, following its log."""
+    alice: Client = t.facts["alice"]
+    corpus = t.workdir / "corpus.jsonl"
+    corpus.write_text("\n".join(_read_lines(t.facts["corpus"])) + "\n", encoding="utf-8")
     steps = 120
-    task = progress.add_task("  tinygpt steps", total=steps)
-    cmd = [sys.executable, "-m", "suanli.training.tinygpt", "--data", str(corpus), "--out",
-           str(t.workdir / "model"), "--checkpoint-dir", str(t.workdir / "ckpt"), "--layers", "2", "--width", "128",
-           "--steps", str(steps), "--checkpoint-every", "60", "--log-every", "10"]
+    command = [sys.executable, "-m", "suanli.training.tinygpt", "--data", str(corpus), "--out",
+               str(t.workdir / "model"), "--layers", "2", "--width", "128", "--steps", str(steps),
+               "--checkpoint-every", "60", "--log-every", "10"]
+    job = alice.submit_job("acme", command=command, accelerators=1, kind="nvidia-h100",
+                           env={"OMP_NUM_THREADS": "1"}, restart_policy="on-failure(2)")
+    task = progress.add_task(f"  job {job['id']}", total=steps)
     losses: list[float] = []
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"}) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
+    offset, buffer = 0, ""
+    deadline = time.monotonic() + 900
+    while True:
+        chunk = alice.job_logs("acme", job["id"], offset=offset)
+        offset = chunk["next_offset"]
+        buffer += chunk["data"]
+        *lines, buffer = buffer.split("\n")
+        for line in lines:
             try:
                 event = json.loads(line)
             except ValueError:
@@ -160,12 +197,66 @@ def train(t: Tour, progress: Progress) -> str:
             if event.get("event") == "step":
                 losses.append(float(event["loss"]))
                 progress.update(task, completed=int(event["step"]))
-        if proc.wait() != 0:
-            raise SuanliError(f"tinygpt failed: {proc.stderr.read()[-500:] if proc.stderr else ''}")
+        state = alice.job("acme", job["id"])
+        if state["state"] in ("succeeded", "failed", "cancelled"):
+            break
+        if time.monotonic() > deadline:
+            raise SuanliError(f"job {job['id']} did not finish in 15 minutes (state {state['state']})")
+        time.sleep(0.5)
     progress.remove_task(task)
-    t.facts["model"] = t.workdir / "model"
-    return (f"trained on the curated corpus: loss {losses[0]:.2f} -> {losses[-1]:.2f} in {steps} steps; "
-            f"Hugging Face model at {t.workdir / 'model'} (run directly, not yet as a platform job)")
+    if state["state"] != "succeeded":
+        raise SuanliError(f"job {job['id']} {state['state']}: {state.get('message', '')}")
+    t.facts["job"] = job["id"]
+    loss = f"loss {losses[0]:.2f} -> {losses[-1]:.2f}" if losses else "no loss logged"
+    return (f"job {job['id']} ran on the local engine with 1 (fake) nvidia-h100, {loss} in {steps} steps, "
+            f"checkpointing every 60")
+
+
+def register_and_serve(t: Tour, progress: Progress) -> str:
+    """Register the trained model, deploy it with min 0 replicas, and chat with it through the gateway."""
+    import openai
+
+    alice: Client = t.facts["alice"]
+    alice.create_model("acme", "tinygpt-news", description="tinygpt trained on curated news")
+    version = alice.upload_model("acme", "tinygpt-news", t.workdir / "model", training_job_id=t.facts["job"],
+                                 dataset_version=t.facts["dataset_version"])
+    alice.deploy("acme", DEPLOYMENT, model="tinygpt-news", regions={"local": {"min_replicas": 0, "max_replicas": 1}},
+                 scale_to_zero_after_s=120)
+    gateway = openai.OpenAI(base_url=f"{t.url}/v1", api_key=t.facts["token"], max_retries=0, timeout=300)
+    asked = time.monotonic()
+    first: float | None = None
+    words: list[str] = []
+    stream = gateway.chat.completions.create(model=DEPLOYMENT, stream=True, max_tokens=48,
+                                             messages=[{"role": "user", "content": "数字经济"}])
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            first = first or time.monotonic()
+            words.append(chunk.choices[0].delta.content)
+    cold = (first or time.monotonic()) - asked
+    t.console.print(Panel("".join(words) or "(empty)", title=f"{DEPLOYMENT} answers, streamed (openai client); a 0.4M-parameter model after a minute: babble"))
+    return (f"model tinygpt-news v{version['number']} ({version.get('parameters', '?')} parameters, lineage: "
+            f"{t.facts['job']}, {t.facts['dataset_version']}); deployment {DEPLOYMENT} scaled from zero, "
+            f"first token after {cold:.1f}s")
+
+
+def bill(t: Tour) -> str:
+    """Wait for the metering bridge, then show what the month cost."""
+    alice: Client = t.facts["alice"]
+    month = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m")
+    deadline = time.monotonic() + 60
+    invoice = alice.invoice("acme", month)
+    while time.monotonic() < deadline and not {"accelerator-hour", "million-tokens-out"} <= {
+            line["sku"].split("/")[0] for line in invoice["lines"]}:
+        time.sleep(1)
+        invoice = alice.invoice("acme", month)
+    table = Table(title=f"acme's invoice for {month} (CNY)")
+    for col in ("sku", "usage", "unit_price", "amount"):
+        table.add_column(col, justify="right" if col != "sku" else "left")
+    for line in invoice["lines"]:
+        table.add_row(line["sku"], str(line.get("usage")), str(line.get("unit_price", line.get("tenant_unit_price"))),
+                      str(line.get("amount")))
+    t.console.print(table)
+    return f"total ¥{invoice['total']}: metered from the job's run and the gateway's tokens, priced, to the fen"
 
 
 def schedule(t: Tour) -> str:
@@ -208,10 +299,9 @@ def _fmt(value: Any) -> str:
 
 
 NOT_YET = [
-    "training jobs on the platform's engines (local, Ray, Slurm, Kubernetes)",
-    "datasets on object storage (local files, S3)",
-    "model registry, deployments and the OpenAI-compatible gateway (chat with the trained model)",
-    "metering of tokens and accelerator time, and what they cost",
+    "training jobs on Ray, Slurm and Kubernetes engines (only the local engine runs jobs today)",
+    "curation as a platform job on the server (`suanli dataset curate` runs the pipeline on the client)",
+    "vLLM replicas (needs a GPU host) and multi-region serving on real edge clusters",
 ]
 
 
@@ -223,8 +313,10 @@ def run(console: Console | None = None, keep: bool = False) -> int:
     steps: list[tuple[str, Callable[..., str]]] = [
         ("Start the platform (suanli up)", start_platform),
         ("Tenants, users, keys, quotas", tenancy),
-        ("Data: repair and curate Chinese web text (suanli curate)", curate),
-        ("Training: tinygpt on the curated corpus", train),
+        ("Data: upload a crawl, repair and curate it into a new version", curate),
+        ("Training: tinygpt on the curated version, as a job", train),
+        ("Inference: register, deploy from zero, chat through the gateway", register_and_serve),
+        ("Billing: metered tokens and accelerator time, priced", bill),
         ("Training plane: multi-tenant scheduling on a real trace (suanli sim)", schedule),
         ("Inference plane: elastic serving on a real trace (suanli serve-sim)", serve),
     ]
@@ -237,7 +329,7 @@ def run(console: Console | None = None, keep: bool = False) -> int:
             for title, step in steps:
                 task = progress.add_task(title, total=None)
                 t0 = time.monotonic()
-                result = step(tour, progress) if step is train else step(tour)
+                result = step(tour, progress) if step in (curate, train, register_and_serve) else step(tour)
                 progress.remove_task(task)
                 console.print(f"[green]✓[/] [bold]{title}[/] ({time.monotonic() - t0:.1f}s)\n    {result}")
     except SuanliError as exc:
