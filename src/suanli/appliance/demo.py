@@ -233,7 +233,8 @@ def register_and_serve(t: Tour, progress: Progress) -> str:
             first = first or time.monotonic()
             words.append(chunk.choices[0].delta.content)
     cold = (first or time.monotonic()) - asked
-    t.console.print(Panel("".join(words) or "(empty)", title=f"{DEPLOYMENT} answers, streamed (openai client); a 0.4M-parameter model after a minute: babble"))
+    title = f"{DEPLOYMENT} answers, streamed (openai client); a 0.4M-parameter model after a minute: babble"
+    t.console.print(Panel("".join(words) or "(empty)", title=title))
     return (f"model tinygpt-news v{version['number']} ({version.get('parameters', '?')} parameters, lineage: "
             f"{t.facts['job']}, {t.facts['dataset_version']}); deployment {DEPLOYMENT} scaled from zero, "
             f"first token after {cold:.1f}s")
