@@ -87,8 +87,8 @@ def compare_sample(damaged: str, fixed: str, report: dict[str, object]) -> str:
         "",
         "Not verifiable without the publisher's copy: the width of punctuation that NFKC folded where "
         "Chinese typesetting allows either (`（IaaS+PaaS）` is restored full-width, `32.5%` stays ASCII, "
-        "as Yicai's house style writes them), and the per-document choice of `著` vs `着` outside the "
-        "words that keep `著`.",
+        "as Chinese news usually typesets them; unverified for this publisher), and the per-document "
+        "choice of `著` vs `着` outside the words that keep `著`.",
         "",
     ]
     return "\n".join(lines)
