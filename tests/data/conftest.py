@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.shared_data import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "corpora"
+SHARED = SHARED_DATA / "corpora"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
 

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.shared_data import SHARED_DATA
 
 from suanli.core.errors import Conflict
 from suanli.data.damage import damage
@@ -12,7 +13,7 @@ from suanli.data.recipe import load
 from suanli.data.runners import local
 from suanli.data.runners.inputs import read_lines
 
-WARC = Path(__file__).resolve().parents[4] / "shared" / "data" / "corpora" / "sample-0000.warc.gz"
+WARC = SHARED_DATA / "corpora" / "sample-0000.warc.gz"
 
 
 def _corpus(path: Path, news: list[str]) -> list[dict[str, object]]:
