@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from suanli.data.datasets import manifest
 from suanli.data.datasets.uploads import discard
 from suanli.objects import ObjectStore
-from suanli.state.data import UploadSession
+from suanli.state.data import DatasetShard, UploadSession
 from suanli.state.models import Claimable, utcnow
 
 
@@ -35,4 +36,11 @@ class UploadExpiry:
         if row.status != "open" or row.expires_at >= now:
             return  # renewed by a chunk since the claim
         discard(self.objects, list(row.files))
+        # A commit that died after moving files to their shard keys left objects no version names.
+        for f in row.files:
+            if f["present"]:
+                continue
+            key = manifest.shard_key(row.tenant_id, row.dataset_id, f["sha256"], f["compression"])
+            if session.scalars(select(DatasetShard.id).where(DatasetShard.key == key).limit(1)).first() is None:
+                self.objects.delete(key)
         row.status, row.reserved_bytes = "expired", 0

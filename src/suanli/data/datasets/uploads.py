@@ -91,8 +91,11 @@ def begin(
                 UploadSession.status == "open", UploadSession.expires_at > now,
             ).order_by(UploadSession.id.desc())
         ).first()
-        if existing is not None:
-            return existing, True
+        resumed = existing.id if existing is not None else None
+    if resumed is not None:
+        return _start_store_uploads(db, store, resumed), True
+    with db.session() as s:
+        dataset = catalog.resolve(s, principal, tenant_ref, ref)
         if lineage.parent_number is not None and s.scalars(
             select(DatasetVersion.id).where(DatasetVersion.dataset_id == dataset.id,
                                             DatasetVersion.number == lineage.parent_number)
@@ -119,8 +122,6 @@ def begin(
                                      "compression": f.compression, "present": f.sha256 in present,
                                      "parts": manifest.part_count(f.size, chunk_size), "upload_id": None,
                                      "key": manifest.staging_key(dataset.tenant_id, row_id, i)}
-            if not entry["present"]:
-                entry["upload_id"] = store.begin_upload(entry["key"], sha256=f.sha256)
             entries.append(entry)
         row = UploadSession(
             id=row_id, tenant_id=dataset.tenant_id, dataset_id=dataset.id, status="open", fingerprint=fp,
@@ -129,8 +130,26 @@ def begin(
             created_at=now, expires_at=now + upload_ttl(),
         )
         s.add(row)
+    # The row commits before any multipart upload begins, so every upload in the store belongs to a
+    # row that expiry will find; a crash before the ids are recorded is repaired by the next resume.
+    return _start_store_uploads(db, store, row_id), False
+
+
+def _start_store_uploads(db: Database, store: ObjectStore, upload_id: str) -> UploadSession:
+    """Begin the multipart uploads of the files that have none yet; answers the session."""
+    with db.session() as s:
+        row = s.get(UploadSession, upload_id)
+        assert row is not None
+        todo = [dict(f) for f in row.files if not f["present"] and not f.get("upload_id")]
+    if not todo:
+        return row
+    started = {f["index"]: store.begin_upload(f["key"], sha256=f["sha256"]) for f in todo}
+    with db.session() as s:
+        row = s.get(UploadSession, upload_id)
+        assert row is not None
+        row.files = [{**f, "upload_id": f.get("upload_id") or started.get(f["index"])} for f in row.files]
         s.flush()
-        return row, False
+        return row
 
 
 def received(session: Session, upload: UploadSession) -> dict[int, list[int]]:
@@ -238,6 +257,15 @@ def commit(
                 raise Conflict(f"shard {f['name']!r} was deleted during the upload: upload again") from None
             shards.append({**f, "key": final, "documents": known[f["sha256"]].documents})
             continue
+        if _stored(store, final, f):
+            # An earlier commit of this upload moved the file into place, then died before the version
+            # was written (or another upload stored the same bytes): count its documents and go on.
+            check = check_shard(f["name"], f["compression"], store.get(final))
+            if f.get("upload_id"):
+                store.abort_upload(f["key"], f["upload_id"])
+            store.delete(f["key"])
+            shards.append({**f, "key": final, "documents": check.documents})
+            continue
         try:
             _assemble(store, f, [parts[(f["index"], n)] for n in range(1, f["parts"] + 1)])
             check = check_shard(f["name"], f["compression"], store.get(f["key"]))
@@ -256,6 +284,14 @@ def commit(
         store.move(f["key"], final)
         shards.append({**f, "key": final, "documents": check.documents})
     return _record(db, upload_id, dataset_id, tenant_id, shards, lineage, principal.user_id, now)
+
+
+def _stored(store: ObjectStore, key: str, f: dict[str, Any]) -> bool:
+    try:
+        info = store.head(key)
+    except ObjectNotFound:
+        return False
+    return bool(info.size == f["size"] and info.sha256 == f["sha256"])
 
 
 def _assemble(store: ObjectStore, f: dict[str, Any], parts: list[UploadPart]) -> None:
@@ -327,8 +363,16 @@ def abort(db: Database, principal: Principal, store: ObjectStore, tenant_ref: st
 
 
 def discard(store: ObjectStore, files: list[dict[str, Any]]) -> None:
-    """Abort the multipart uploads of an upload's files and delete their staging objects."""
+    """Abort the multipart uploads of an upload's files and delete their staging objects.
+
+    Uploads begun but never recorded (a crash between the store call and the database) are found by
+    their staging prefix, which names the session.
+    """
     for f in files:
         if f.get("upload_id"):
             store.abort_upload(f["key"], f["upload_id"])
-            store.delete(f["key"])
+        store.delete(f["key"])
+    if files:
+        prefix = files[0]["key"].rsplit("/", 1)[0] + "/"
+        for pending in store.pending_uploads(prefix):
+            store.abort_upload(pending.key, pending.upload_id)
