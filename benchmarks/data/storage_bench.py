@@ -108,7 +108,7 @@ def main() -> None:
         f"Machine: {pyplatform.machine()}, {os.cpu_count()} cores (shared with other work, noisy), Python "
         f"{pyplatform.python_version()}. One {file.stat().st_size / 1e6:.1f} MB JSONL file, {CHUNK >> 20} MiB chunks, "
         f"median of {args.runs} runs, MB/s (10^6 bytes). Server, client and S3 server on one box over loopback; "
-        "SQLite.",
+        f"SQLite. Load average at the end: {os.getloadavg()[0]:.1f} (other work shared the cores).",
         "",
         "- *upload*: `Client.upload_dataset` (hash the file, declare, send chunks with sha256, commit: the server",
         "  assembles the file, reads it back for sha256 and document count, moves it to its shard key).",
