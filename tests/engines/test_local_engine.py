@@ -120,3 +120,16 @@ def test_start_time_names_one_process() -> None:
     me = os.getpid()
     assert alive(me, start_time(me)) and not alive(me, (start_time(me) or 0) + 1)
     assert start_time(2**22 + 12345) is None
+
+
+def test_another_servers_job_is_left_alone(tmp_path: Path) -> None:
+    engine = LocalEngine(tmp_path)
+    handle = engine.submit(_spec("job_g", ["sleep", "60"]))
+    foreign = {**handle, "host": "some-other-box"}
+    proc = handle["processes"][0]
+    engine.cancel("job_g", foreign, force=True)
+    assert alive(proc["pid"], proc["start"])
+    foreign_dead = {**foreign, "processes": [{**proc, "pid": 2**22 + 4321}]}
+    assert engine.status("job_g", foreign_dead).state == "running"  # only its box can tell
+    engine.cancel("job_g", handle, force=True)
+    _wait(engine, "job_g", handle, "lost", "failed")

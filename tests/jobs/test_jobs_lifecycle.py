@@ -163,3 +163,20 @@ def test_a_waiting_job_gets_an_estimated_start_from_time_limits(platform) -> Non
     assert started + timedelta(seconds=600) <= estimate <= started + timedelta(seconds=700)
     member.cancel_job("acme", first["id"])
     wait_for(platform, job_state(member, "acme", second["id"], "succeeded"))
+
+
+def test_servers_sharing_a_database_keep_to_their_own_box(platform) -> None:  # type: ignore[no-untyped-def]
+    admin, member = _tenant(platform)
+    platform.runner.run_pass()
+    other = Client(platform.url, platform.admin_token)
+    other.add_node("local", "other-box", kind="nvidia-h100", count=8)  # as another server's pass would
+    job = member.submit_job("acme", script="true", accelerators=8, kind="nvidia-h100")
+    busy = member.submit_job("acme", script="sleep 60", accelerators=8, kind="nvidia-h100")
+    wait_for(platform, job_state(member, "acme", job["id"], "succeeded"))
+    wait_for(platform, job_state(member, "acme", busy["id"], "running"))
+    names = {n["id"]: n["name"] for n in admin.cluster("local")["nodes"]}
+    for j in (job["id"], busy["id"]):  # never launched here on the other server's node
+        assert names[member.job("acme", j)["placement"]["devices"][0][0]] != "other-box"
+    assert next(n for n in admin.cluster("local")["nodes"] if n["name"] == "other-box")["accelerator_count"] == 8
+    member.cancel_job("acme", busy["id"])
+    wait_for(platform, job_state(member, "acme", busy["id"], "cancelled"))

@@ -52,6 +52,7 @@ class LocalEngine:
         self.jobs_dir = home / "jobs"
         self.node_name = node_name or socket.gethostname().split(".")[0].lower()[:63] or "local"
         self.declared = accelerators
+        self.host = socket.gethostname()
         self._reports: list[NodeReport] | None = None
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -111,14 +112,20 @@ class LocalEngine:
                 self._children[proc.pid] = proc
                 processes.append({"pid": proc.pid, "start": start_time(proc.pid), "node": node,
                                   "exit_file": str(exit_file)})
-        handle = {"engine": self.name, "start": spec.restart_count, "processes": processes}
+        handle = {"engine": self.name, "host": self.host, "start": spec.restart_count, "processes": processes}
         tmp = jdir / "handle.json.tmp"
         tmp.write_text(json.dumps(handle))
         tmp.replace(jdir / "handle.json")
         return handle
 
     def status(self, job_id: str, handle: Mapping[str, Any]) -> RunStatus:
-        """Exit files first; then whether each recorded process is still the same live process."""
+        """Exit files first; then whether each recorded process is still the same live process.
+
+        A job started by another server's local engine (several servers on one PostgreSQL) is reported
+        running: only its own box can tell, and if that box dies its nodes stop heartbeating.
+        """
+        if handle.get("host", self.host) != self.host:
+            return RunStatus("running", message=f"on {handle['host']}")
         codes: list[int] = []
         running = lost = 0
         for p in handle.get("processes", []):
@@ -142,6 +149,8 @@ class LocalEngine:
     def cancel(self, job_id: str, handle: Mapping[str, Any], *, force: bool = False) -> None:
         """SIGTERM (or SIGKILL with ``force``) to each process group and every descendant that left it."""
         sig = signal.SIGKILL if force else signal.SIGTERM
+        if handle.get("host", self.host) != self.host:
+            return  # another box's processes: never signal a PID that means something else here
         for p in handle.get("processes", []):
             pid = int(p["pid"])
             if not alive(pid, p.get("start")):

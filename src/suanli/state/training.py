@@ -14,6 +14,8 @@ JOB_STATES = ("pending", "admitted", "starting", "running", "succeeded", "failed
 WAITING_STATES = ("pending", "preempted")
 ACTIVE_STATES = ("admitted", "starting", "running")
 FINAL_STATES = ("succeeded", "failed", "cancelled")
+LOCAL_CLUSTER = "local"
+"""The cluster each server creates from its own box at its first scheduling pass."""
 
 
 class ComputeCluster(Base):

@@ -27,7 +27,6 @@ from suanli.training.jobs import printable
 
 ENGINES = ("local", "ray", "slurm", "kubernetes")
 SCHEDULABLE = ("ready", "cordoned", "draining")
-LOCAL_CLUSTER = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +152,12 @@ def set_schedulable(session: Session, principal: Principal, cluster_ref: str, na
 
 
 def sync_engine_nodes(session: Session, cluster_name: str, engine: str, reports: Sequence[NodeReport],
-                      now: datetime) -> ComputeCluster:
-    """Create or refresh a cluster from its engine's inventory (the local box at every start) and heartbeat it."""
+                      now: datetime, host: str | None = None) -> ComputeCluster:
+    """Create or refresh a cluster from its engine's inventory (the local box at every pass) and heartbeat it.
+
+    ``host`` names this box's nodes (``host`` and ``host-<kind>``): only those are zeroed when no longer
+    reported, so several servers can share the ``local`` cluster of one PostgreSQL.
+    """
     cluster = session.scalars(select(ComputeCluster).where(ComputeCluster.name == cluster_name)).first()
     if cluster is None:
         cluster = ComputeCluster(id=new_id("clu"), name=cluster_name, engine=engine, provider="self", region="local",
@@ -173,6 +176,7 @@ def sync_engine_nodes(session: Session, cluster_name: str, engine: str, reports:
         n.healthy, n.last_heartbeat_at = True, now
     reported = {r.name for r in reports}
     for name, n in existing.items():
-        if name not in reported and n.accelerator_count:
+        mine = host is None or name == host or name.startswith(f"{host}-")
+        if mine and name not in reported and n.accelerator_count:
             n.accelerator_count = 0  # the box no longer has these devices (a fake declaration was removed)
     return cluster

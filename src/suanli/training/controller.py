@@ -32,7 +32,15 @@ from suanli.engines.base import Engine, LaunchSpec, RunStatus
 from suanli.engines.local import LocalEngine
 from suanli.scheduling import Decisions, policy_named, schedule
 from suanli.state.models import Claimable
-from suanli.state.training import ACTIVE_STATES, JOBS_TABLE, ComputeCluster, ComputeNode, SchedulerLease, TrainingJob
+from suanli.state.training import (
+    ACTIVE_STATES,
+    JOBS_TABLE,
+    LOCAL_CLUSTER,
+    ComputeCluster,
+    ComputeNode,
+    SchedulerLease,
+    TrainingJob,
+)
 from suanli.training import clusters
 from suanli.training.jobs import record
 from suanli.training.snapshot import World, at, build, node_names, placement_json
@@ -85,12 +93,15 @@ class JobController:
             self._last_duration_s = time.monotonic() - started
 
     def _pass(self, session: Session, now: datetime) -> None:
+        own_local: list[str] = []
         if "local" in self.engines:
-            clusters.sync_engine_nodes(session, clusters.LOCAL_CLUSTER, "local", self.engines["local"].inventory(), now)
+            reports = self.engines["local"].inventory()
+            clusters.sync_engine_nodes(session, LOCAL_CLUSTER, "local", reports, now, host=self.local.node_name)
+            own_local = [r.name for r in reports]
         self.check_nodes(session, now)
         self.observe(session, now)
         session.flush()
-        world = build(session, self.engines.keys(), now)
+        world = build(session, self.engines.keys(), now, own_local)
         self.apply(session, world, schedule(world.snapshot, self.policy, now.timestamp()), now)
 
     # 1. nodes --------------------------------------------------------------------------------------

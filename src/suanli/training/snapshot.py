@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from suanli.scheduling import Cluster, Demand, Job, Node, Placement, RunningJob, Snapshot, TenantQuota
 from suanli.state.models import AcceleratorQuota
-from suanli.state.training import ACTIVE_STATES, WAITING_STATES, ComputeCluster, ComputeNode, TrainingJob
+from suanli.state.training import ACTIVE_STATES, LOCAL_CLUSTER, WAITING_STATES, ComputeCluster, ComputeNode, TrainingJob
 
 
 def ts(value: datetime | None) -> float | None:
@@ -78,8 +78,11 @@ _WAITING_COLUMNS = (
 )
 
 
-def build(session: Session, engines: Collection[str], now: datetime) -> World:
+def build(session: Session, engines: Collection[str], now: datetime, own_local: Collection[str] = ()) -> World:
     """The snapshot of every schedulable node of clusters whose engine this server runs.
+
+    Of the ``local`` cluster only this box's nodes (``own_local``) count: with several servers on one
+    PostgreSQL, each launches local work on its own box only.
 
     Waiting jobs are read as plain columns, not ORM objects: with thousands queued, the pass (which holds
     SQLite's write lock) is dominated by loading them.
@@ -89,6 +92,8 @@ def build(session: Session, engines: Collection[str], now: datetime) -> World:
     held_back: dict[str, int] = {}
     for n in session.scalars(select(ComputeNode).order_by(ComputeNode.cluster_id, ComputeNode.rack, ComputeNode.name)):
         if n.cluster_id not in clusters or n.accelerator_count == 0:
+            continue
+        if clusters[n.cluster_id].name == LOCAL_CLUSTER and n.name not in own_local:
             continue
         if n.healthy and n.schedulable == "ready":
             usable[n.id] = n
