@@ -17,6 +17,8 @@ from tests.inference.conftest import wait_until
 
 from suanli.client import Client
 from suanli.core.errors import Conflict, InvalidInput
+from suanli.serving.gateway import Limits
+from suanli.serving.gateway.limits import RateLimiter
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -56,6 +58,7 @@ def test_lifecycle_of_a_deployment(platform: Any, tiny_model: Path, monkeypatch:
     converge(platform, c, 1, v1["id"])
 
     client = openai.OpenAI(base_url=f"{platform.url}/v1", api_key=member.token, max_retries=0)
+    platform.app.state.gateway.limiter = RateLimiter(Limits(0, 0, 0, 0))  # the rollout's traffic is not metered out
     chat = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
     assert chat.usage is not None and chat.usage.completion_tokens <= 4
     streamed = list(
