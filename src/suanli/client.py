@@ -403,9 +403,21 @@ class Client:
         return result
 
     def commit_dataset_upload(self, tenant: str, name: str, upload_id: str) -> dict[str, Any]:
-        """Verify the uploaded files and create the version (committing twice answers the same version)."""
-        result: dict[str, Any] = self.request(
-            "POST", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}/commit", idempotent=True)
+        """Verify the uploaded files and create the version (committing twice answers the same version).
+
+        The server reads every file back before answering, so this call waits without a read timeout.
+        """
+        path = f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}/commit"
+        try:
+            response = self._http.post(path, timeout=httpx.Timeout(30.0, read=None))
+        except httpx.TransportError as exc:
+            raise errors.Unavailable(
+                f"lost the connection to {self.url} while committing ({exc.__class__.__name__}): "
+                "commit again, it answers the same version once it is written"
+            ) from None
+        if response.status_code >= 400:
+            raise _error(response)
+        result: dict[str, Any] = response.json()
         return result
 
     def abort_dataset_upload(self, tenant: str, name: str, upload_id: str) -> None:
