@@ -213,16 +213,27 @@ class Connection:
 
 
 class Pool:
+    IDLE_S = 3.0
+    """Connections idle longer are dropped: uvicorn closes keep-alive connections after 5 s."""
+
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.idle: list[Connection] = []
+        self.idle: list[tuple[float, Connection]] = []
+
+    async def _take(self) -> tuple[Connection, bool]:
+        now = time.perf_counter()
+        while self.idle:
+            since, conn = self.idle.pop()
+            if now - since < self.IDLE_S:
+                return conn, True
+            conn.writer.close()
+        return Connection(*await asyncio.open_connection(self.host, self.port)), False
 
     async def call(self, raw: bytes) -> str | None:
         for attempt in range(2):  # a kept-alive connection the server closed meanwhile: one fresh try
-            reused = bool(self.idle)
-            conn = None
+            conn, reused = None, False
             try:
-                conn = self.idle.pop() if reused else Connection(*await asyncio.open_connection(self.host, self.port))
+                conn, reused = await self._take()
                 ok = await conn.call(raw)
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 if conn is not None:
@@ -230,12 +241,12 @@ class Pool:
                 if reused and attempt == 0:
                     continue
                 return exc.__class__.__name__
-            self.idle.append(conn)
+            self.idle.append((time.perf_counter(), conn))
             return ok
         return "unreachable"
 
     def close(self) -> None:
-        for c in self.idle:
+        for _, c in self.idle:
             c.writer.close()
         self.idle.clear()
 
