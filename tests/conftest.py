@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import postgres  # noqa: E402
 
 from suanli.api.app import create_app  # noqa: E402
-from suanli.controllers.runner import ControllerRunner  # noqa: E402
 from suanli.controllers.registry import all_controllers  # noqa: E402
+from suanli.controllers.runner import ControllerRunner  # noqa: E402
+from suanli.objects import store_from_env  # noqa: E402
 from suanli.state.db import Database  # noqa: E402
 from suanli.tenancy.bootstrap import ensure_admin  # noqa: E402
 
@@ -93,7 +94,7 @@ class Platform:
         self.db = db
         self.home = home
         self.runner = ControllerRunner(db, all_controllers(home), worker="test", interval_s=3600)
-        self.app = create_app(db, self.runner)
+        self.app = create_app(db, self.runner, objects=store_from_env(home))
         self.admin_token = ensure_admin(db, home / "admin.key") or ""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

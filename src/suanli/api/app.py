@@ -12,17 +12,23 @@ import suanli
 from suanli.api import errors
 from suanli.api.middleware import Observe
 from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
-from suanli.api.routers import datasets
 from suanli.api.routers import clusters, jobs
+from suanli.api.routers import datasets
 from suanli.api.routers import billing, governance, quotes
 from suanli.api.routers import deployments, models
 from suanli.controllers.runner import ControllerRunner
+from suanli.objects import ObjectStore
 from suanli.settings import MAX_BODY_BYTES
 from suanli.state.db import Database
 
 
-def create_app(db: Database, runner: ControllerRunner | None = None, console: bool = True) -> FastAPI:
-    """The whole HTTP surface of a suanli server on ``db``; ``runner`` drives its controllers."""
+def create_app(
+    db: Database, runner: ControllerRunner | None = None, console: bool = True, objects: ObjectStore | None = None
+) -> FastAPI:
+    """The whole HTTP surface of a suanli server on ``db``; ``runner`` drives its controllers.
+
+    ``objects`` is the server's object store (default: the one its home and environment select).
+    """
     app = FastAPI(
         title="suanli",
         version=suanli.__version__,
@@ -34,6 +40,7 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     )
     app.state.db = db
     app.state.runner = runner
+    app.state.objects = objects
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
     from suanli.serving.gateway import create_gateway  # the OpenAI-compatible edge, beside /api
@@ -42,8 +49,8 @@ def create_app(db: Database, runner: ControllerRunner | None = None, console: bo
     app.state.gateway = create_gateway(db, poke=app.state.poke_controllers)
     app.mount("/v1", app.state.gateway)
     for module in (
-        health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets, governance, billing,
-        quotes, models, deployments,
+        health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets, models, deployments,
+        governance, billing, quotes,
     ):
         app.include_router(module.router)
     if console:

@@ -20,6 +20,7 @@ from suanli.appliance.home import HomeLock, write_server_info
 from suanli.controllers.registry import all_controllers
 from suanli.controllers.runner import ControllerRunner
 from suanli.core.errors import Conflict
+from suanli.objects import store_from_env
 from suanli.settings import Settings
 from suanli.state.db import Database
 from suanli.state.models import IdempotencyRecord, utcnow
@@ -79,7 +80,7 @@ def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
             controllers = all_controllers(settings.home)
             runner = ControllerRunner(db, controllers, worker_id(settings), settings.controller_interval_s)
             runner.start()
-        app = create_app(db, runner, console=settings.console)
+        app = create_app(db, runner, console=settings.console, objects=store_from_env(settings.home))
         url = f"http://{settings.host}:{settings.port}"
         write_server_info(settings.home, {"url": url, "pid": os.getpid()})
         if token:

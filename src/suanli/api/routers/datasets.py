@@ -47,13 +47,10 @@ _RANGE = re.compile(r"^bytes=(\d{1,18})-$")
 
 
 def objects(request: Request) -> ObjectStore:
-    """The server's object store: the one its upload-expiry controller holds, else the environment's."""
-    store: ObjectStore | None = getattr(request.app.state, "objects", None)
+    """The server's object store (given to ``create_app``), else the default home's."""
+    store: ObjectStore | None = request.app.state.objects
     if store is None:
-        runner = request.app.state.runner
-        for c in runner.controllers if runner else ():
-            store = getattr(c, "objects", None) or store
-        request.app.state.objects = store = store or store_from_env(default_home())
+        request.app.state.objects = store = store_from_env(default_home())
     return store
 
 
