@@ -11,11 +11,23 @@ from fastapi.staticfiles import StaticFiles
 import suanli
 from suanli.api import errors
 from suanli.api.middleware import Observe
-from suanli.api.routers import audit, health, keys, meta, quotas, tenants, users
-from suanli.api.routers import clusters, jobs
-from suanli.api.routers import datasets
-from suanli.api.routers import billing, governance, quotes
-from suanli.api.routers import deployments, models
+from suanli.api.routers import (
+    audit,
+    billing,
+    clusters,
+    datasets,
+    deployments,
+    governance,
+    health,
+    jobs,
+    keys,
+    meta,
+    models,
+    quotas,
+    quotes,
+    tenants,
+    users,
+)
 from suanli.controllers.runner import ControllerRunner
 from suanli.objects import ObjectStore
 from suanli.settings import MAX_BODY_BYTES
