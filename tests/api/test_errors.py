@@ -54,3 +54,10 @@ def test_unknown_ids_and_paths(http: httpx.Client) -> None:
 
 def test_every_answer_carries_a_request_id(http: httpx.Client) -> None:
     assert http.get("/api/v1/tenants/nope").headers["x-request-id"].startswith("req_")
+
+
+def test_nul_characters_are_refused_not_stored(http: httpx.Client) -> None:
+    _error(http.get("/api/v1/tenants/ad%00min"), 400, "bad_request")
+    _error(http.get("/api/v1/audit", params={"tenant": "a\x00b"}), 400, "bad_request")
+    r = http.post("/api/v1/tenants", json={"name": "nul", "display_name": "a\x00b"})
+    assert r.status_code in (201, 422), r.text  # SQLite stores it; PostgreSQL refuses it with a 422

@@ -47,6 +47,13 @@ class Observe:
         received = 0
         max_body = MAX_CHUNK_BYTES if scope["method"] == "PUT" and CHUNK_ROUTE.match(scope["path"]) else self.max_body
 
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            # No name or id contains NUL, and PostgreSQL text cannot hold it: refuse it at the edge.
+            response = error_response(400, "bad_request", "NUL characters are not allowed in paths or queries")
+            response.headers["x-request-id"] = request_id
+            await response(scope, receive, send)
+            return
+
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body:
             await self._too_large(scope, receive, send, request_id, max_body)

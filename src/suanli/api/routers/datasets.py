@@ -57,7 +57,7 @@ def objects(request: Request) -> ObjectStore:
 def _number(ref: str) -> int | None:
     if ref == "latest":
         return None
-    if not ref.isdigit() or not 1 <= int(ref) <= 2**31:
+    if not (ref.isascii() and ref.isdigit()) or not 1 <= int(ref) <= 2**31:
         raise InvalidInput(f"version must be a number or 'latest', not {ref!r}")
     return int(ref)
 
