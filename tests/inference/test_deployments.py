@@ -59,13 +59,17 @@ def test_lifecycle_of_a_deployment(platform: Any, tiny_model: Path, monkeypatch:
 
     client = openai.OpenAI(base_url=f"{platform.url}/v1", api_key=member.token, max_retries=0)
     platform.app.state.gateway.limiter = RateLimiter(Limits(0, 0, 0, 0))  # the rollout's traffic is not metered out
-    chat = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+    # The same seed samples the same tokens, streamed or not (the model is random enough to stop at once).
+    chat = client.chat.completions.create(
+        model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4, seed=7
+    )
     assert chat.usage is not None and chat.usage.completion_tokens <= 4
     streamed = list(
         client.chat.completions.create(
             model="tiny",
             messages=[{"role": "user", "content": "hi"}],
             max_tokens=4,
+            seed=7,
             stream=True,
             stream_options={"include_usage": True},
         )
