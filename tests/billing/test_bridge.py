@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from tests.api.helpers import make_tenant
 
 from suanli.client import Client
 from suanli.core.ids import new_id
@@ -16,7 +17,6 @@ from suanli.state.models import ApiKey, Tenant, User, utcnow
 from suanli.state.serving import Deployment
 from suanli.state.serving import UsageRecord as GatewayUsage
 from suanli.state.training import ComputeCluster, JobEvent, TrainingJob
-from tests.api.helpers import make_tenant
 
 T = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 

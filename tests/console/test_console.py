@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
+from tests.api.helpers import make_tenant
 
 from suanli.client import Client
-from tests.api.helpers import make_tenant
 
 pytestmark = pytest.mark.browser
 
