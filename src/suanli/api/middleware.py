@@ -37,7 +37,9 @@ class Observe:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/v1/"):
+            # The /v1 gateway has its own request ids, limits, metrics and metering, and a latency budget
+            # of about a millisecond: this layer cost it ~40% of its maximum rate.
             await self.app(scope, receive, send)
             return
         request_id = new_id("req")

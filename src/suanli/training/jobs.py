@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
+from suanli.governance.service.budgets import require_budget
 from suanli.scheduling import Demand
 from suanli.state.models import Tenant, utcnow
 from suanli.state.training import EVENTS_TABLE, FINAL_STATES, JOBS_TABLE, WAITING_STATES, JobEvent, TrainingJob
@@ -159,6 +160,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     tenant_id = tenant_id_of(session, principal, tenant_ref)
     principal.require(Permission.WORK_SUBMIT)
     now = utcnow()
+    require_budget(session, tenant_id, now)  # a budget's hard stop refuses new jobs, with its reason
     made: list[TrainingJob] = []
     for i, req in enumerate(reqs):
         try:

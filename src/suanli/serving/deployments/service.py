@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
+from suanli.governance.service.budgets import require_budget
 from suanli.serving.autoscaling import POLICY_NAMES
 from suanli.serving.engines import validate_options
 from suanli.serving.registry.service import resolve_model, resolve_version
@@ -77,6 +78,7 @@ def create(
 ) -> Deployment:
     tenant = tenants.resolve(session, principal, tenant_ref)
     principal.require(Permission.WORK_SUBMIT)
+    require_budget(session, tenant.id, utcnow())  # a budget's hard stop refuses new deployments
     tenants.check_name(name, "deployment")
     options = validate_options(engine, engine_options)
     if policy not in POLICY_NAMES:
