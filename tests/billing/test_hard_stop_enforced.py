@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.billing.helpers import month_of, tenant_world, usage
 
 from suanli.core.errors import QuotaExceeded
 from suanli.state.models import utcnow
-from tests.billing.helpers import month_of, tenant_world, usage
 
 
 def test_hard_stop_refuses_new_work(platform) -> None:  # type: ignore[no-untyped-def]
