@@ -153,10 +153,9 @@ def curate(t: Tour, progress: Progress) -> str:
                 t.console.print(Panel(f"[red]as crawled:[/] {damaged[:80]}…\n[green]curated:[/]   {doc['text'][:80]}…",
                                       title="one document of version 2: the content-farm copy, repaired"))
     report = alice.dataset_report("acme", "news", curated["number"])
-    kept = report.get("documents_out", report.get("docs_out", "?"))
-    read = report.get("documents_in", report.get("docs_in", "?"))
     return (f"dataset news: version 1 uploaded (chunked, checksummed), version {curated['number']} curated with "
-            f"lineage to version 1; {read} documents read, {kept} kept; the report is stored with the version")
+            f"lineage to version 1; {report['docs_in']} documents read, {report['docs_out']} kept; the report "
+            f"is stored with the version")
 
 
 def _read_lines(paths: list[Path]) -> list[str]:
@@ -254,8 +253,7 @@ def bill(t: Tour) -> str:
     for col in ("sku", "usage", "unit_price", "amount"):
         table.add_column(col, justify="right" if col != "sku" else "left")
     for line in invoice["lines"]:
-        table.add_row(line["sku"], str(line.get("usage")), str(line.get("unit_price", line.get("tenant_unit_price"))),
-                      str(line.get("amount")))
+        table.add_row(line["sku"], f"{line['usage']} {line['usage_unit']}", line["unit_price"], line["amount"])
     t.console.print(table)
     return f"total ¥{invoice['total']}: metered from the job's run and the gateway's tokens, priced, to the fen"
 
@@ -266,7 +264,7 @@ def schedule(t: Tour) -> str:
     doc = json.loads(t.suanli("sim", "--trace", str(t.data / "traces/gpu/philly_2017.csv"), "--format", "philly",
                               "--gpus", "640", "--limit", "5000", "--policy", "fifo", "--policy", "suanli",
                               "--json").stdout)
-    rows = doc if isinstance(doc, list) else doc.get("results", [doc])
+    rows = doc["results"]
     table = Table(title="Philly, first 5,000 jobs on 640 GPUs (suanli sim)")
     for col in ("policy", "avg_jct_s", "p99_queue_s", "gpu_utilization", "preemptions"):
         table.add_column(col, justify="right")
@@ -284,7 +282,7 @@ def serve(t: Tour) -> str:
     for policy in ("static-peak", "kpa", "suanli"):
         out = json.loads(t.suanli("serve-sim", "--trace", str(t.data / "traces/llm/azure_llm_2023_conv.csv"),
                                   "--policy", policy, "--json").stdout)
-        rows.append(out if "policy" in out else {"policy": policy, **out})
+        rows.append(out)
     table = Table(title="Azure LLM conversation trace, one hour (suanli serve-sim)")
     for col in ("policy", "requests", "slo_attainment", "p99_ttft_s", "replica_hours", "peak_replicas"):
         table.add_column(col)

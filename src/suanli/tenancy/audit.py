@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from suanli.core.ids import new_id
-from suanli.state.models import AuditEvent, Tenant
+from suanli.state.models import AuditEvent
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -30,11 +30,7 @@ def record(
     request_id: str, details: dict[str, Any] | None = None, target_tenant: str | None = None,
 ) -> AuditEvent:
     """Append one event. ``target_tenant`` (a name or id from the request path) is resolved here."""
-    target_tenant_id = None
-    if target_tenant is not None:
-        target_tenant_id = session.scalars(
-            select(Tenant.id).where(or_(Tenant.id == target_tenant, Tenant.name == target_tenant))
-        ).first()
+    target_tenant_id = tenants.find_id(session, target_tenant) if target_tenant is not None else None
     event = AuditEvent(
         id=new_id("aud"),
         tenant_id=principal.tenant_id if principal else None,

@@ -33,13 +33,32 @@ def check_industry(industry: str) -> None:
         raise InvalidInput(f"unknown industry {industry!r}", details={"allowed": list(INDUSTRIES)})
 
 
+def find(session: Session, ref: str) -> Tenant | None:
+    """The tenant called ``ref`` (name or id), whoever asks; None if there is none."""
+    return session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.name == ref))).first()
+
+
+def find_id(session: Session, ref: str) -> str | None:
+    """The id of tenant ``ref`` (name or id) in one small query, or None."""
+    return session.scalars(select(Tenant.id).where(or_(Tenant.id == ref, Tenant.name == ref))).first()
+
+
 def resolve(session: Session, principal: Principal, ref: str) -> Tenant:
     """The tenant called ``ref`` (name or id) as this caller may see it; 404 otherwise."""
-    tenant = session.scalars(select(Tenant).where(or_(Tenant.id == ref, Tenant.name == ref))).first()
+    tenant = find(session, ref)
     if tenant is None:
         raise NotFound(f"no tenant {ref!r}")
     principal.scope(tenant.id)
     return tenant
+
+
+def resolve_id(session: Session, principal: Principal, ref: str) -> str:
+    """:func:`resolve` for callers that need only the id (hot paths such as job submission)."""
+    tenant_id = find_id(session, ref)
+    if tenant_id is None:
+        raise NotFound(f"no tenant {ref!r}")
+    principal.scope(tenant_id)
+    return tenant_id
 
 
 def create(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from suanli.core.accelerators import kind_of
@@ -20,7 +20,7 @@ from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.governance.service.budgets import require_budget
 from suanli.scheduling import Demand
-from suanli.state.models import Tenant, utcnow
+from suanli.state.models import utcnow
 from suanli.state.training import EVENTS_TABLE, FINAL_STATES, JOBS_TABLE, WAITING_STATES, JobEvent, TrainingJob
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
@@ -157,7 +157,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     This is the hot path of the submit benchmark: executemany Core inserts with precompiled statements,
     not ORM flushes.
     """
-    tenant_id = tenant_id_of(session, principal, tenant_ref)
+    tenant_id = tenants.resolve_id(session, principal, tenant_ref)
     principal.require(Permission.WORK_SUBMIT)
     now = utcnow()
     require_budget(session, tenant_id, now)  # a budget's hard stop refuses new jobs, with its reason
@@ -181,15 +181,6 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     conn.execute(_INSERT_EVENT, [{"job_id": j.id, "at": now, "state": "pending", "message": "submitted"}
                                  for j in made])
     return made
-
-
-def tenant_id_of(session: Session, principal: Principal, ref: str) -> str:
-    """The id of tenant ``ref`` (name or id) as :func:`suanli.tenancy.tenants.resolve` sees it, in one small query."""
-    found = session.execute(select(Tenant.id).where(or_(Tenant.id == ref, Tenant.name == ref))).scalar()
-    if found is None:
-        raise NotFound(f"no tenant {ref!r}")
-    principal.scope(found)
-    return found
 
 
 def listing(session: Session, principal: Principal, tenant_ref: str, after: str | None, limit: int,

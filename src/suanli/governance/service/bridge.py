@@ -1,6 +1,6 @@
 """The metering bridge: usage of the other planes, carried into the ledger so that it can be billed.
 
-A controller over one cursor row (``metering_cursors.id = 'ledger'``) runs every pass:
+A controller over one cursor row (``metering_cursors.id = 'ledger'``) runs every ten seconds:
 
 - **training jobs**: each running segment of a job (from its events: ``running`` until the next
   state) holds its devices; :func:`~suanli.governance.metering.meter_lifetime` cuts it into closed
@@ -18,12 +18,13 @@ it is still inside the overlap window (documented in docs/governance.md).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from suanli.governance.metering import UsageRecord, meter_lifetime
@@ -31,13 +32,15 @@ from suanli.governance.pricing import PriceBook, Sku
 from suanli.governance.service.catalog import price_books
 from suanli.governance.service.ledger import record_usage
 from suanli.state.governance import ComputePool, MeteringCursor
-from suanli.state.models import ApiKey, Claimable, User
+from suanli.state.models import ApiKey, Claimable, User, utcnow
 from suanli.state.serving import Deployment, Replica
 from suanli.state.serving import UsageRecord as GatewayUsage
 from suanli.state.training import ComputeCluster, JobEvent, TrainingJob
 
 OVERLAP = timedelta(hours=2)
 """How far back each pass looks again: covers slow commits and prices added a little late."""
+PERIOD = timedelta(seconds=10)
+"""How often the bridge runs: metering is read hourly and monthly, not every controller tick."""
 BATCH = 1000
 
 
@@ -106,7 +109,8 @@ class MeteringController:
     model: ClassVar[type[Claimable]] = MeteringCursor
 
     def needs_work(self) -> ColumnElement[bool]:
-        return MeteringCursor.id == "ledger"
+        due = or_(MeteringCursor.metered_until.is_(None), MeteringCursor.metered_until < utcnow() - PERIOD)
+        return and_(MeteringCursor.id == "ledger", due)
 
     def reconcile(self, session: Session, row: MeteringCursor, now: datetime, worker: str) -> None:
         since = (row.metered_until or datetime(1970, 1, 1, tzinfo=UTC)) - OVERLAP
@@ -119,7 +123,6 @@ class MeteringController:
             record_usage(session, priced[i : i + BATCH], now)
         row.unpriced = len(records) - len(priced)
         row.metered_until = now
-        row.generation += 1  # always more to do: the next pass looks again
 
     def _pools(self, session: Session) -> list[ComputePool]:
         return list(session.scalars(select(ComputePool).order_by(ComputePool.id)))
@@ -133,14 +136,18 @@ class MeteringController:
                 or_(TrainingJob.finished_at.is_(None), TrainingJob.finished_at >= since),
             )
         ).all()
+        events: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        for job_id, at, state in session.execute(
+            select(JobEvent.job_id, JobEvent.at, JobEvent.state)
+            .where(JobEvent.job_id.in_([j.id for j in jobs]))
+            .order_by(JobEvent.id)
+        ):
+            events[job_id].append((at, state))
         for job in jobs:
             names = {job.cluster_id, clusters.get(job.cluster_id or "")} - {None}
             pool = next((p.id for p in pools if p.cluster_id in names), None)
-            if pool is None:
-                continue
-            events = [(e.at, e.state) for e in session.scalars(
-                select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id))]
-            yield from job_records(job, events, pool, now, user=users.get(job.user_id, job.user_id))
+            if pool is not None:
+                yield from job_records(job, events[job.id], pool, now, user=users.get(job.user_id, job.user_id))
 
     def _tokens(self, session: Session, since: datetime, key_users: dict[str, str]) -> Iterable[UsageRecord]:
         pools = self._pools(session)

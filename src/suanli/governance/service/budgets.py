@@ -93,7 +93,7 @@ def check_budget(session: Session, tenant: str, now: datetime, estimate: Decimal
     ``estimate`` is the expected cost of the new work (0: refuse only once the limit is spent).
     A tenant without a budget for the month is never refused.
     """
-    row_tenant = session.scalars(select(Tenant).where((Tenant.id == tenant) | (Tenant.name == tenant))).first()
+    row_tenant = tenants.find(session, tenant)
     if row_tenant is None:
         raise NotFound(f"no tenant {tenant!r}")
     month = month_of(now)
