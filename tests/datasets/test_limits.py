@@ -7,7 +7,7 @@ import hashlib
 import httpx
 from tests.datasets.conftest import World
 
-from suanli.api.middleware import MAX_CHUNK_BYTES
+from suanli.data.datasets.manifest import MAX_CHUNK_SIZE as MAX_CHUNK_BYTES
 
 
 def test_chunk_route_takes_large_bodies_and_nothing_else_does(local_world: World) -> None:

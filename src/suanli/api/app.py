@@ -75,5 +75,7 @@ def create_app(
 
     # The gateway has its own request ids, limits, metrics and metering, and a latency budget of about a
     # millisecond (this layer cost it ~40% of its maximum rate): it is not observed twice.
-    app.add_middleware(Observe, db=db, max_body=MAX_BODY_BYTES, bypass=("/v1/",))
+    app.add_middleware(
+        Observe, db=db, max_body=MAX_BODY_BYTES, bypass=("/v1/",), larger_bodies=(datasets.CHUNK_BODY_LIMIT,)
+    )
     return app

@@ -23,20 +23,29 @@ LATENCY = Histogram("suanli_http_request_seconds", "HTTP request latency", ["met
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-CHUNK_ROUTE = re.compile(r"^/api/v1/tenants/[^/]+/datasets/[^/]+/uploads/[^/]+/files/\d+/chunks/\d+$")
-"""Dataset upload chunks are raw bytes up to ``MAX_CHUNK_BYTES`` (64 MiB), not JSON bodies."""
-MAX_CHUNK_BYTES = 64 * 1024 * 1024
+BodyLimit = tuple[str, re.Pattern[str], int]
+"""A route that takes larger bodies than JSON: (method, path pattern, limit in bytes)."""
 
 
 class Observe:
     """Gives every request an ``X-Request-Id``, enforces the body limit, counts it, and audits writes."""
 
-    def __init__(self, app: ASGIApp, db: Database, max_body: int, bypass: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, db: Database, max_body: int, bypass: tuple[str, ...] = (),
+        larger_bodies: tuple[BodyLimit, ...] = (),
+    ) -> None:
         self.app = app
         self.db = db
         self.max_body = max_body
         self.bypass = bypass
         """Path prefixes served by apps that observe themselves (the /v1 gateway)."""
+        self.larger_bodies = larger_bodies
+
+    def _limit(self, method: str, path: str) -> int:
+        for m, pattern, limit in self.larger_bodies:
+            if method == m and pattern.match(path):
+                return limit
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.bypass):
@@ -47,7 +56,7 @@ class Observe:
         status = 500
         started = time.perf_counter()
         received = 0
-        max_body = MAX_CHUNK_BYTES if scope["method"] == "PUT" and CHUNK_ROUTE.match(scope["path"]) else self.max_body
+        max_body = self._limit(scope["method"], scope["path"])
 
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             # No name or id contains NUL, and PostgreSQL text cannot hold it: refuse it at the edge.

@@ -33,7 +33,7 @@ from suanli.api.routers.datasets_schemas import (
 )
 from suanli.core.errors import InvalidInput, NotFound
 from suanli.data.datasets import catalog, reports, uploads
-from suanli.data.datasets.manifest import DeclaredFile
+from suanli.data.datasets.manifest import MAX_CHUNK_SIZE, DeclaredFile
 from suanli.data.datasets.uploads import Lineage
 from suanli.objects import ObjectStore, store_from_env
 from suanli.settings import default_home
@@ -44,6 +44,10 @@ from suanli.tenancy.roles import Permission
 router = APIRouter(prefix="/api/v1/tenants/{tenant}", tags=["datasets"])
 VersionRef = Annotated[str, Path(max_length=20, description="A version number, or 'latest'")]
 _RANGE = re.compile(r"^bytes=(\d{1,18})-$")
+CHUNK_BODY_LIMIT = (
+    "PUT", re.compile(r"^/api/v1/tenants/[^/]+/datasets/[^/]+/uploads/[^/]+/files/\d+/chunks/\d+$"), MAX_CHUNK_SIZE
+)
+"""Upload chunks are raw bytes up to ``MAX_CHUNK_SIZE`` (64 MiB), not JSON bodies: the API's edge is told so."""
 
 
 def objects(request: Request) -> ObjectStore:
