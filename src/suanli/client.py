@@ -165,9 +165,9 @@ class Client:
     # training: clusters, nodes, jobs, queue ----------------------------------------------------
 
     def create_cluster(self, name: str, *, engine: str, provider: str = "self", region: str = "local",
-                       heartbeat_grace_s: float = 60.0) -> dict[str, Any]:
+                       heartbeat_grace_s: float = 60.0, config: dict[str, Any] | None = None) -> dict[str, Any]:
         body = {"name": name, "engine": engine, "provider": provider, "region": region,
-                "heartbeat_grace_s": heartbeat_grace_s}
+                "heartbeat_grace_s": heartbeat_grace_s, "config": config or {}}
         result: dict[str, Any] = self.request("POST", "/api/v1/clusters", json=body, idempotent=True)
         return result
 

@@ -180,3 +180,12 @@ def test_servers_sharing_a_database_keep_to_their_own_box(platform) -> None:  # 
     assert next(n for n in admin.cluster("local")["nodes"] if n["name"] == "other-box")["accelerator_count"] == 8
     member.cancel_job("acme", busy["id"])
     wait_for(platform, job_state(member, "acme", busy["id"], "cancelled"))
+
+
+def test_a_cluster_config_is_checked_by_its_engine(platform) -> None:  # type: ignore[no-untyped-def]
+    admin = Client(platform.url, platform.admin_token)
+    with pytest.raises(InvalidInput, match="take no config"):
+        admin.create_cluster("plain", engine="local", config={"address": "http://x"})
+    with pytest.raises(InvalidInput, match="at most 8192 bytes"):
+        admin.create_cluster("huge", engine="local", config={"x": "y" * 9000})
+    assert admin.create_cluster("plain", engine="local")["config"] == {}

@@ -6,9 +6,10 @@ platform's tenants; which jobs hold the devices is not shown).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.engines.base import NodeReport
+from suanli.engines.connect import check_config
 from suanli.state.models import utcnow
 from suanli.state.training import ACTIVE_STATES, ComputeCluster, ComputeNode, TrainingJob
 from suanli.tenancy.principal import Principal
@@ -39,7 +41,8 @@ class NodeView:
 
 
 def create(session: Session, principal: Principal, *, name: str, engine: str, provider: str = "self",
-           region: str = "local", heartbeat_grace_s: float = 60.0) -> ComputeCluster:
+           region: str = "local", heartbeat_grace_s: float = 60.0,
+           config: Mapping[str, Any] | None = None) -> ComputeCluster:
     principal.require(Permission.TENANTS_MANAGE)
     check_name(name, "cluster")
     if engine not in ENGINES:
@@ -47,8 +50,9 @@ def create(session: Session, principal: Principal, *, name: str, engine: str, pr
     if not 1 <= heartbeat_grace_s <= 86400:
         raise InvalidInput("heartbeat_grace_s must be between 1 and 86400")
     _labels(provider=provider, region=region)
+    checked = check_config(engine, config or {})
     cluster = ComputeCluster(id=new_id("clu"), name=name, engine=engine, provider=provider or "self",
-                             region=region or "local", heartbeat_grace_s=heartbeat_grace_s, config={},
+                             region=region or "local", heartbeat_grace_s=heartbeat_grace_s, config=checked,
                              created_at=utcnow())
     session.add(cluster)
     try:

@@ -18,6 +18,7 @@ is adopted by the next launch of the same start), so a crash anywhere leaves sta
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -28,6 +29,7 @@ from typing import ClassVar
 from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from suanli.engines import connect
 from suanli.engines.base import Engine, LaunchSpec, RunStatus
 from suanli.engines.local import LocalEngine
 from suanli.scheduling import Decisions, policy_named, schedule
@@ -48,6 +50,7 @@ from suanli.training.snapshot import World, at, build, node_names, placement_jso
 log = logging.getLogger("suanli.training")
 
 DRAIN_GRACE_S = 30.0
+INVENTORY_INTERVAL_S = 5.0  # how often a remote engine's machines are read (and heartbeat)
 MIN_INTERVAL_S = 0.5
 DUTY_FACTOR = 5.0
 """Passes closer together than this are skipped (``SUANLI_SCHEDULER_MIN_INTERVAL_S``)."""
@@ -61,7 +64,12 @@ NODE_LOST_EVENT = "node {node} stopped heartbeating"
 
 
 class JobController:
-    """Schedules and runs training jobs; ``engines`` maps an engine name to the engine this server drives."""
+    """Schedules and runs training jobs.
+
+    ``engines`` maps an engine name to an engine this server drives for every cluster of that name (the
+    ``local`` box, or an engine given by a test); other clusters are reached through their config
+    (:mod:`suanli.engines.connect`), one engine per cluster, rebuilt when the config changes.
+    """
 
     name: ClassVar[str] = "jobs"
     model: ClassVar[type[Claimable]] = SchedulerLease
@@ -76,6 +84,8 @@ class JobController:
         self.local = LocalEngine(home, accelerators=os.environ.get("SUANLI_LOCAL_ACCELERATORS") or None)
         self.engines: dict[str, Engine] = engines if engines is not None else {"local": self.local}
         self.policy = policy_named(policy or os.environ.get("SUANLI_SCHEDULING_POLICY") or "suanli")
+        self._remote: dict[str, tuple[str, Engine]] = {}  # cluster id -> (its config, its engine)
+        self._inventory_at: dict[str, float] = {}  # cluster id -> monotonic time of the last inventory
 
     def needs_work(self) -> ColumnElement[bool]:
         return SchedulerLease.id == "scheduler"  # a pass on every tick
@@ -98,11 +108,31 @@ class JobController:
             reports = self.engines["local"].inventory()
             clusters.sync_engine_nodes(session, LOCAL_CLUSTER, "local", reports, now, host=self.local.node_name)
             own_local = [r.name for r in reports]
+        driven = set(self.engines) | self._sync_remote(session, now)
         self.check_nodes(session, now)
         self.observe(session, now)
         session.flush()
-        world = build(session, self.engines.keys(), now, own_local)
+        world = build(session, driven, now, own_local)
         self.apply(session, world, schedule(world.snapshot, self.policy, now.timestamp()), now)
+
+    def _sync_remote(self, session: Session, now: datetime) -> set[str]:
+        """Read the machines of remote clusters (every few seconds); the engine names this server drives."""
+        driven: set[str] = set()
+        for cluster in session.scalars(select(ComputeCluster).where(ComputeCluster.engine.not_in(self.engines))):
+            engine = self._cluster_engine(cluster)
+            if engine is None:
+                continue
+            driven.add(cluster.engine)
+            if time.monotonic() - self._inventory_at.get(cluster.id, float("-inf")) < INVENTORY_INTERVAL_S:
+                continue
+            try:
+                reports = engine.inventory()
+            except Exception as exc:  # an unreachable engine stops heartbeating its nodes: check_nodes acts
+                log.warning("cannot read the machines of cluster %s: %s", cluster.name, exc)
+                continue
+            self._inventory_at[cluster.id] = time.monotonic()
+            clusters.sync_engine_nodes(session, cluster.name, cluster.engine, reports, now)
+        return driven
 
     # 1. nodes --------------------------------------------------------------------------------------
 
@@ -125,7 +155,7 @@ class JobController:
             on = [node_id for node_id, _ in (job.placement or {}).get("devices", [])]
             gone = [lost[i] for i in on if i in lost]
             if gone:
-                self._signal(job, force=True)  # if the processes still exist somewhere, they must not run twice
+                self._signal(session, job, force=True)  # if its processes still exist, they must not run twice
                 self._requeue(session, job, now, "preempted", NODE_LOST_EVENT.format(node=gone[0].name), preempted=True)
             elif any(i in draining for i in on) and job.stop_reason is None:
                 self._stop(session, job, now, "preempt", DRAIN_GRACE_S, "node is draining: checkpoint and requeue")
@@ -214,8 +244,8 @@ class JobController:
 
     def _launch(self, session: Session, job: TrainingJob, cluster: ComputeCluster,
                 devices: tuple[tuple[str, tuple[int, ...]], ...], now: datetime) -> None:
-        engine = self.engines[cluster.engine]
-        assert job.placement is not None
+        engine = self._cluster_engine(cluster)
+        assert job.placement is not None and engine is not None  # only driven clusters are in the snapshot
         spec = LaunchSpec(
             job_id=job.id, tenant=job.tenant_id, command=tuple(job.command), kind=job.placement["kind"],
             devices=devices,
@@ -240,16 +270,32 @@ class JobController:
 
     def _engine(self, session: Session, job: TrainingJob) -> Engine | None:
         cluster = session.get(ComputeCluster, job.cluster_id) if job.cluster_id else None
-        return self.engines.get(cluster.engine) if cluster else None
+        return self._cluster_engine(cluster) if cluster else None
 
-    def _signal(self, job: TrainingJob, *, force: bool) -> None:
-        engine = self.engines.get((job.engine_handle or {}).get("engine", ""))
+    def _cluster_engine(self, cluster: ComputeCluster) -> Engine | None:
+        if cluster.engine in self.engines:
+            return self.engines[cluster.engine]
+        config = json.dumps(cluster.config or {}, sort_keys=True)
+        known = self._remote.get(cluster.id)
+        if known is not None and known[0] == config:
+            return known[1]
+        try:
+            engine = connect.connect(cluster.engine, cluster.config or {}, self.home)
+        except Exception as exc:  # a misconfigured or unreachable engine must not stop the other clusters
+            log.warning("cannot reach the %s engine of cluster %s: %s", cluster.engine, cluster.name, exc)
+            return None
+        if engine is not None:
+            self._remote[cluster.id] = (config, engine)
+        return engine
+
+    def _signal(self, session: Session, job: TrainingJob, *, force: bool) -> None:
+        engine = self._engine(session, job)
         if engine is not None and job.engine_handle is not None:
             engine.cancel(job.id, job.engine_handle, force=force)
 
     def _stop(self, session: Session, job: TrainingJob, now: datetime, reason: str, grace_s: float, why: str) -> None:
         job.stop_reason, job.stop_grace_s, job.stop_requested_at = reason, grace_s, now
-        self._signal(job, force=False)
+        self._signal(session, job, force=False)
         record(session, job, job.state, f"stopping ({reason}, grace {grace_s:g}s): {why}", now)
 
     def _clear(self, job: TrainingJob) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -21,6 +22,10 @@ class ClusterCreate(Body):
     provider: str = Field(default="self", max_length=63)
     region: str = Field(default="local", max_length=63)
     heartbeat_grace_s: float = Field(default=60.0, ge=1, le=86400)
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="where the engine is reached (a Ray address, a slurm.conf path); never secrets: engines read "
+                    "credentials from the server's environment")
 
 
 class ClusterOut(Out):
@@ -30,6 +35,7 @@ class ClusterOut(Out):
     provider: str
     region: str
     heartbeat_grace_s: float
+    config: dict[str, Any]
     created_at: datetime
 
 
