@@ -90,6 +90,8 @@ class Job:
     running job); least-attained-service policies use it, and it is what a requeued job carries.
     ``time_limit_s`` is the user's wall-time limit (Slurm's ``--time``): backfill and start estimates use
     it. ``duration_hint_s`` is the true duration, known only to oracle policies in a simulation.
+    ``excluded_nodes`` names nodes the job must never be placed on (placement policy forbids their cluster);
+    jobs with the same exclusions should share one frozenset, which the pass uses in its memo keys.
     """
 
     id: str
@@ -103,6 +105,7 @@ class Job:
     duration_hint_s: float | None = None
     preemptions: int = 0
     queued_at: float | None = None
+    excluded_nodes: frozenset[str] = frozenset()
 
     @property
     def waiting_since(self) -> float:

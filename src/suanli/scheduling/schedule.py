@@ -55,17 +55,30 @@ class _Pass:
     stopping: list[RunningJob] | None = None
     reclaim_order: dict[str, list[RunningJob]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
-    no_victims: set[tuple[str, str, int, int, bool]] = field(default_factory=set)
+    no_victims: set[tuple[str, str, int, int, bool, frozenset[str]]] = field(default_factory=set)
     pool_heads: dict[str, int] = field(default_factory=dict)
-    blocked: dict[tuple[str, int, str | None, int | None, int | None, float | None, bool], str] = field(
-        default_factory=dict)
+    blocked: dict[tuple[str, int, str | None, int | None, int | None, float | None, bool, frozenset[str]], str] = (
+        field(default_factory=dict))
     reasons: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reservation: Reservation | None = None
     reserve_tried: bool = False
     # Shapes (kind, nodes, devices per node) that failed to place: free devices only shrink within a
     # pass, so a shape that failed once fails again and the check is skipped (the 10,000-job fast path).
-    failed: set[tuple[str, int, int, bool]] = field(default_factory=set)
+    failed: set[tuple[str, int, int, bool, frozenset[str]]] = field(default_factory=set)
     pool: dict[str, list[tuple[Rank, RunningJob]]] | None = None
+    # Node indices each distinct set of excluded node names stands for (placement policy).
+    off_limits: dict[frozenset[str], frozenset[int]] = field(default_factory=dict)
+
+    def excluded(self, job: Job) -> frozenset[int]:
+        """Indices of the nodes ``job`` must never be placed on."""
+        names = job.excluded_nodes
+        if not names:
+            return frozenset()
+        found = self.off_limits.get(names)
+        if found is None:
+            found = frozenset(self.free.index[n] for n in names if n in self.free.index)
+            self.off_limits[names] = found
+        return found
 
 
 def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = True) -> Decisions:
@@ -140,7 +153,8 @@ def _try(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
     10,000 waiting jobs within milliseconds.
     """
     d = job.demand
-    key = (job.tenant, d.count, d.kind, d.min_memory_gb, d.nodes, job.time_limit_s, guaranteed_only)
+    key = (job.tenant, d.count, d.kind, d.min_memory_gb, d.nodes, job.time_limit_s, guaranteed_only,
+           job.excluded_nodes)
     memo = p.blocked.get(key)
     after = p.policy.reserve_after_s
     # A memo answer is complete unless this job might still claim the pass's one reservation.
@@ -180,7 +194,8 @@ def _attempt(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
             if p.policy.preemptive and not guaranteed_only and _preempt(p, job, kind):
                 return True
             p.attempts[tenant] = p.attempts.get(tenant, 0) + 1
-            p.no_victims.add((tenant, kind, *gang_shape(demand, p.free.node_size.get(kind, 0)), within))
+            p.no_victims.add((tenant, kind, *gang_shape(demand, p.free.node_size.get(kind, 0)), within,
+                              job.excluded_nodes))
         if shape_reason is None:
             shape_reason = _why_not(p, job, kind) if p.explain else "no room"
     if guaranteed_only:
@@ -195,10 +210,11 @@ def _attempt(p: _Pass, job: Job, *, guaranteed_only: bool) -> bool:
 def _place(p: _Pass, job: Job, kind: str) -> Placement | None:
     nodes, per = gang_shape(job.demand, p.free.node_size.get(kind, 0))
     res = p.reservation
-    exclude: frozenset[int] = frozenset()
-    if res is not None and res.kind == kind and not res.lets_in(p.now, job.time_limit_s):
-        exclude = res.nodes
-    key = (kind, nodes, per, bool(exclude))
+    exclude = p.excluded(job)
+    reserved = res is not None and res.kind == kind and not res.lets_in(p.now, job.time_limit_s)
+    if res is not None and reserved:
+        exclude = exclude | res.nodes if exclude else res.nodes
+    key = (kind, nodes, per, reserved, job.excluded_nodes)
     if key in p.failed:
         return None
     placement = place(p.free, kind, job.demand, exclude)
@@ -237,7 +253,7 @@ def _may_try_preempting(p: _Pass, job: Job, kind: str, within: bool) -> bool:
     if p.attempts.get(job.tenant, 0) >= MAX_FAILED_SEARCHES_PER_TENANT:
         return False
     shape = gang_shape(job.demand, p.free.node_size.get(kind, 0))
-    return (job.tenant, kind, *shape, within) not in p.no_victims
+    return (job.tenant, kind, *shape, within, job.excluded_nodes) not in p.no_victims
 
 
 def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
@@ -253,7 +269,7 @@ def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
     stopping = [r for r in p.stopping if r.job.id not in p.claimed]
     if not stopping:
         return False
-    wait_for = choose_victims(p.free, kind, job.demand, stopping)
+    wait_for = choose_victims(p.free, kind, job.demand, stopping, p.excluded(job))
     if not wait_for:
         return False
     p.claimed.update(r.job.id for r in wait_for)
@@ -275,7 +291,7 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
         return False
     cands = (r for r in order if r.job.tenant != job.tenant and r.job.id not in p.victims
              and p.usage.borrowing(r.job.tenant, kind))
-    victims = choose_victims(p.free, kind, job.demand, cands)
+    victims = choose_victims(p.free, kind, job.demand, cands, p.excluded(job))
     if not victims:
         return False
     _stop(p, job, victims, f"reclaimed: tenant {job.tenant} is under its guarantee for {kind}")
@@ -307,7 +323,7 @@ def _preempt(p: _Pass, job: Job, kind: str) -> bool:
             if r.job.id not in p.victims and r.placement.kind == kind:
                 yield r
 
-    victims = choose_victims(p.free, kind, job.demand, candidates())
+    victims = choose_victims(p.free, kind, job.demand, candidates(), p.excluded(job))
     if not victims:
         return False
     _stop(p, job, victims, f"preempted by {p.policy.name} policy for higher-ranked job {job.id}")
@@ -324,7 +340,7 @@ def _maybe_reserve(p: _Pass, job: Job) -> None:
         if p.usage.exceeds(job.tenant, kind, job.demand.count):
             continue
         held = list(p.snapshot.running) + p.started
-        res = reserve(p.free, job.id, kind, job.demand, held, p.now, p.policy.grace_period_s)
+        res = reserve(p.free, job.id, kind, job.demand, held, p.now, p.policy.grace_period_s, p.excluded(job))
         if res is not None:
             p.reservation = res
             p.failed.clear()
@@ -338,8 +354,11 @@ def _why_not(p: _Pass, job: Job, kind: str) -> str:
     res = p.reservation
     if nodes == 0:
         return f"no node of {kind} can hold {job.demand.count} devices on {job.demand.nodes} node(s)"
-    if res is not None and res.kind == kind and place(p.free, kind, job.demand) is not None:
+    if res is not None and res.kind == kind and place(p.free, kind, job.demand, p.excluded(job)) is not None:
         return f"waiting behind reservation for job {res.job_id}"
     if nodes == 1:
-        return f"no node with {per} idle {kind} (idle {kind}: {p.free.total[kind]})"
-    return f"no {nodes} idle whole nodes of {kind} (idle whole nodes: {len(p.free.whole[kind])})"
+        why = f"no node with {per} idle {kind} (idle {kind}: {p.free.total[kind]})"
+    else:
+        why = f"no {nodes} idle whole nodes of {kind} (idle whole nodes: {len(p.free.whole[kind])})"
+    off = p.excluded(job)
+    return f"{why}; placement policy excludes {len(off)} node(s)" if off else why

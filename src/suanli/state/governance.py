@@ -211,3 +211,19 @@ class MeteringCursor(Claimable, Base):
     metered_until: Mapped[datetime | None] = mapped_column(default=None)
     unpriced: Mapped[int] = mapped_column(Integer, default=0)
     """Records of the last pass left out because no pool or price covered them (shown, not lost)."""
+
+
+class DataLabel(Base):
+    """The data classification of a job, deployment or dataset (``subject`` is its id).
+
+    Only labels above ``public`` are stored: a subject without a row is ``public``. Placement reads the
+    label of every waiting job, so the table stays as small as the sensitive work is.
+    """
+
+    __tablename__ = "data_labels"
+    __table_args__ = (Index("ix_data_labels_tenant", "tenant_id"),)
+
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(40))
+    classification: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

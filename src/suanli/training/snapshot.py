@@ -7,13 +7,14 @@ the cluster id, so the core never puts two clusters' nodes in one rack or fabric
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from suanli.governance.service import enforcement
 from suanli.scheduling import Cluster, Demand, Job, Node, Placement, RunningJob, Snapshot, TenantQuota
 from suanli.state.models import AcceleratorQuota
 from suanli.state.training import ACTIVE_STATES, LOCAL_CLUSTER, WAITING_STATES, ComputeCluster, ComputeNode, TrainingJob
@@ -68,6 +69,9 @@ class World:
     waiting: dict[str, Waiting]
     held_back: dict[str, int]
     """Nodes per accelerator kind left out of the pass: cordoned, draining or unhealthy."""
+    blocked: dict[str, str] = field(default_factory=dict)
+    """Waiting jobs left out of the pass because placement policy forbids every cluster, with the reason
+    (already stored as their pending reason by :func:`build`)."""
 
 
 _WAITING_COLUMNS = (
@@ -114,17 +118,31 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             running.append(RunningJob(job_of(r), placement_of(r.placement), started, stopping))
     pending: list[Job] = []
     waiting: dict[str, Waiting] = {}
+    # Placement policy is a hard filter before scheduling: forbidden clusters' nodes are out of a job's reach.
+    permits = enforcement.job_permits(session, {c.id: c.name for c in clusters.values()}, now)
+    off: dict[frozenset[str], frozenset[str]] = {}
+    for forbidden in permits.forbidden.values():
+        if forbidden not in off:
+            off[forbidden] = frozenset(n.id for n in usable.values() if n.cluster_id in forbidden)
+    blocked: dict[str, str] = {}
     query = select(*_WAITING_COLUMNS).where(TrainingJob.state.in_(WAITING_STATES)).order_by(TrainingJob.id)
     for (job_id, tenant, count, kind, memory_gb, nodes, priority, created, attained, limit, preemptions, queued,
          reason, estimate, position) in session.execute(query):
+        waiting[job_id] = Waiting(reason, estimate, position)
+        if job_id in permits.blocked:
+            blocked[job_id] = permits.blocked[job_id]
+            if reason != blocked[job_id]:
+                enforcement.record_blocked(session, job_id, tenant, blocked[job_id], now)
+            continue
+        banned = permits.forbidden.get(job_id)
         pending.append(Job(
             id=job_id, tenant=tenant, demand=Demand(count, kind=kind, min_memory_gb=memory_gb, nodes=nodes),
             priority=priority, submitted_at=created.timestamp(), attained_service=attained, time_limit_s=limit,
             preemptions=preemptions, queued_at=ts(queued),
+            excluded_nodes=off[banned] if banned is not None else frozenset(),
         ))
-        waiting[job_id] = Waiting(reason, estimate, position)
     snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
-    return World(snapshot, usable, clusters, active, waiting, held_back)
+    return World(snapshot, usable, clusters, active, waiting, held_back, blocked)
 
 
 def _fits(placement: dict[str, Any], usable: dict[str, ComputeNode]) -> bool:
