@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
+from suanli.governance.service import enforcement
 from suanli.governance.service.budgets import require_budget
 from suanli.scheduling import Demand
 from suanli.state.models import utcnow
@@ -50,6 +51,8 @@ class JobRequest:
     env: Mapping[str, str] | None = None
     checkpoint_dir: str | None = None
     restart_policy: str = "never"
+    classification: str | None = None
+    """Data classification (public, internal, important, core): placement policy reads it."""
 
 
 def printable(text: str) -> bool:
@@ -162,9 +165,11 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     now = utcnow()
     require_budget(session, tenant_id, now)  # a budget's hard stop refuses new jobs, with its reason
     made: list[TrainingJob] = []
+    labels = []
     for i, req in enumerate(reqs):
         try:
             job = validate(req)
+            labels.append(enforcement.parse_class(req.classification))
         except InvalidInput as exc:
             raise InvalidInput(f"job {i}: {exc.message}" if len(reqs) > 1 else exc.message, exc.details) from None
         job.id, job.tenant_id, job.user_id = new_id("job"), tenant_id, principal.user_id
@@ -180,6 +185,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     conn.execute(_INSERT_JOB, [{c.name: getattr(j, c.key) for c in columns} for j in made])
     conn.execute(_INSERT_EVENT, [{"job_id": j.id, "at": now, "state": "pending", "message": "submitted"}
                                  for j in made])
+    enforcement.label(session, ((j.id, tenant_id, cls) for j, cls in zip(made, labels, strict=True)))
     return made
 
 

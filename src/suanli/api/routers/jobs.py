@@ -37,6 +37,8 @@ class JobSubmit(Body):
         default_factory=dict, max_length=128)
     checkpoint_dir: str | None = Field(default=None, max_length=400, description="relative to the tenant's area")
     restart_policy: str = Field(default="never", max_length=20, description="never or on-failure(N)")
+    classification: str | None = Field(default=None, max_length=20,
+                                       description="data classification: public, internal, important or core")
 
 
 class JobOut(Out):
