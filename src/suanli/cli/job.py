@@ -52,6 +52,8 @@ def submit(
     env: Annotated[list[str] | None, typer.Option("--env", "-e", help="NAME=VALUE (repeatable)")] = None,
     checkpoint_dir: Annotated[str | None, typer.Option(help="Relative folder in your tenant's checkpoint area")] = None,
     restart: Annotated[str, typer.Option(help="never or on-failure(N)")] = "never",
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", "-d", help="Mount a dataset version read-only: NAME@VERSION or NAME (repeatable)")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -60,6 +62,7 @@ def submit(
         "name": name, "accelerators": accelerators, "kind": kind, "min_memory_gb": min_memory_gb, "nodes": nodes,
         "priority_class": priority, "max_runtime_s": duration(max_runtime) if max_runtime else None,
         "env": _env(env or []), "checkpoint_dir": checkpoint_dir, "restart_policy": restart,
+        "datasets": dataset or [],
     }
     text = script.read_text() if script else None
     with client() as c:

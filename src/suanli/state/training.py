@@ -75,6 +75,8 @@ class TrainingJob(Claimable, Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     max_runtime_s: Mapped[float | None] = mapped_column(Float, default=None)
     checkpoint_dir: Mapped[str | None] = mapped_column(String(500), default=None)
+    datasets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Dataset versions mounted read-only: name, dataset_id, version_id, number (see training.mounts)."""
     max_restarts: Mapped[int] = mapped_column(Integer, default=0)
     """``never`` is 0; ``on-failure(N)`` is N."""
     restart_count: Mapped[int] = mapped_column(Integer, default=0)

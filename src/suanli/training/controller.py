@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from suanli.engines import connect
 from suanli.engines.base import Engine, LaunchSpec, RunStatus
 from suanli.engines.local import LocalEngine
+from suanli.objects import store_from_env
+from suanli.objects.store import ObjectStore
 from suanli.scheduling import Decisions, policy_named, schedule
 from suanli.state.models import Claimable
 from suanli.state.training import (
@@ -43,13 +45,15 @@ from suanli.state.training import (
     SchedulerLease,
     TrainingJob,
 )
-from suanli.training import clusters
+from suanli.training import clusters, mounts
 from suanli.training.jobs import record
 from suanli.training.snapshot import World, at, build, node_names, placement_json
 
 log = logging.getLogger("suanli.training")
 
 DRAIN_GRACE_S = 30.0
+MOUNTS = "mounts"  # staged dataset versions, under the server's home
+PRUNE_INTERVAL_S = 600.0  # how often staged versions of deleted dataset versions are removed
 INVENTORY_INTERVAL_S = 5.0  # how often a remote engine's machines are read (and heartbeat)
 MIN_INTERVAL_S = 0.5
 DUTY_FACTOR = 5.0
@@ -84,8 +88,17 @@ class JobController:
         self.local = LocalEngine(home, accelerators=os.environ.get("SUANLI_LOCAL_ACCELERATORS") or None)
         self.engines: dict[str, Engine] = engines if engines is not None else {"local": self.local}
         self.policy = policy_named(policy or os.environ.get("SUANLI_SCHEDULING_POLICY") or "suanli")
+        self._store: ObjectStore | None = None
+        self._pruned_at = float("-inf")
         self._remote: dict[str, tuple[str, Engine]] = {}  # cluster id -> (its config, its engine)
         self._inventory_at: dict[str, float] = {}  # cluster id -> monotonic time of the last inventory
+
+    @property
+    def store(self) -> ObjectStore:
+        """Where mounted dataset versions are read from (made on first use: most jobs mount none)."""
+        if self._store is None:
+            self._store = store_from_env(self.home)
+        return self._store
 
     def needs_work(self) -> ColumnElement[bool]:
         return SchedulerLease.id == "scheduler"  # a pass on every tick
@@ -109,6 +122,9 @@ class JobController:
             clusters.sync_engine_nodes(session, LOCAL_CLUSTER, "local", reports, now, host=self.local.node_name)
             own_local = [r.name for r in reports]
         driven = set(self.engines) | self._sync_remote(session, now)
+        if time.monotonic() - self._pruned_at > PRUNE_INTERVAL_S:
+            self._pruned_at = time.monotonic()
+            mounts.prune(session, self.home / MOUNTS)
         self.check_nodes(session, now)
         self.observe(session, now)
         session.flush()
@@ -246,13 +262,14 @@ class JobController:
                 devices: tuple[tuple[str, tuple[int, ...]], ...], now: datetime) -> None:
         engine = self._cluster_engine(cluster)
         assert job.placement is not None and engine is not None  # only driven clusters are in the snapshot
-        spec = LaunchSpec(
-            job_id=job.id, tenant=job.tenant_id, command=tuple(job.command), kind=job.placement["kind"],
-            devices=devices,
-            env={str(k): str(v) for k, v in job.env.items()}, checkpoint_dir=self._checkpoint_dir(job),
-            restart_count=job.restart_count + job.preemptions,
-        )
+        env = {str(k): str(v) for k, v in job.env.items()}
         try:
+            env |= mounts.stage(session, self.store, self.home / MOUNTS, job.datasets or [])
+            spec = LaunchSpec(
+                job_id=job.id, tenant=job.tenant_id, command=tuple(job.command), kind=job.placement["kind"],
+                devices=devices, env=env, checkpoint_dir=self._checkpoint_dir(job),
+                restart_count=job.restart_count + job.preemptions,
+            )
             job.engine_handle = engine.submit(spec)
         except Exception as exc:  # a launch that cannot happen is the job's failure, not the controller's
             log.exception("could not start job %s", job.id)

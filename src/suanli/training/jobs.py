@@ -26,6 +26,7 @@ from suanli.state.training import EVENTS_TABLE, FINAL_STATES, JOBS_TABLE, WAITIN
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
+from suanli.training import mounts
 
 PRIORITY_CLASSES: dict[str, int] = {"low": 0, "normal": 10, "high": 20}
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -51,6 +52,8 @@ class JobRequest:
     env: Mapping[str, str] | None = None
     checkpoint_dir: str | None = None
     restart_policy: str = "never"
+    datasets: Sequence[str] = ()
+    """Dataset versions to mount read-only: ``name@N``, or ``name`` for the latest (see :mod:`.mounts`)."""
     classification: str | None = None
     """Data classification (public, internal, important, core): placement policy reads it."""
 
@@ -169,6 +172,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     for i, req in enumerate(reqs):
         try:
             job = validate(req)
+            job.datasets = mounts.resolve(session, principal, tenant_id, req.datasets) if req.datasets else []
             labels.append(enforcement.parse_class(req.classification))
         except InvalidInput as exc:
             raise InvalidInput(f"job {i}: {exc.message}" if len(reqs) > 1 else exc.message, exc.details) from None

@@ -37,6 +37,9 @@ class JobSubmit(Body):
         default_factory=dict, max_length=128)
     checkpoint_dir: str | None = Field(default=None, max_length=400, description="relative to the tenant's area")
     restart_policy: str = Field(default="never", max_length=20, description="never or on-failure(N)")
+    datasets: list[Annotated[str, Field(max_length=80)]] = Field(
+        default_factory=list, max_length=16,
+        description="dataset versions of the tenant mounted read-only: NAME@VERSION, or NAME for the latest")
     classification: str | None = Field(default=None, max_length=20,
                                        description="data classification: public, internal, important or core")
 
@@ -56,6 +59,7 @@ class JobOut(Out):
     priority_class: str
     max_runtime_s: float | None
     checkpoint_dir: str | None
+    datasets: list[str]
     restart_policy: str
     restart_count: int
     preemptions: int
@@ -74,7 +78,8 @@ class JobOut(Out):
     @classmethod
     def of(cls, job: TrainingJob) -> JobOut:
         return cls.model_validate({**{c: getattr(job, c) for c in cls.model_fields if hasattr(job, c)},
-                                   "restart_policy": jobs.restart_policy(job.max_restarts)})
+                                   "restart_policy": jobs.restart_policy(job.max_restarts),
+                                   "datasets": [f"{m['name']}@{m['number']}" for m in job.datasets or []]})
 
 
 class JobBatch(Body):
