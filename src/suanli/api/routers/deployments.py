@@ -39,6 +39,8 @@ class DeploymentCreate(Body):
     accelerator_kind: str | None = Field(default=None, max_length=40)
     accelerators_per_replica: int = Field(default=0, ge=0, le=64)
     scale_to_zero_after_s: int = Field(default=300, ge=10, le=86_400)
+    classification: str | None = Field(default=None, max_length=20,
+                                       description="data classification: public, internal, important or core")
 
 
 class DeploymentUpdate(Body):

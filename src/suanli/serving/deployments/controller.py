@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from suanli.core.ids import new_id
+from suanli.governance.service import enforcement
 from suanli.serving.deployments import scaling
 from suanli.serving.deployments.probes import Health, probe_all
 from suanli.serving.deployments.processes import LocalProcesses, free_port
@@ -173,6 +174,9 @@ class DeploymentController:
         scaler = scaling.autoscaler_for(row)
         quota = scaling.quota_replicas(session, row)
         records: dict[str, Any] = {}
+        # A rule that took effect after the deployment was created: no new replica where it now forbids.
+        forbidden = enforcement.forbidden_regions(session, row.tenant_id, row.name,
+                                                  enforcement.classification_of(session, row.id), row.regions, now)
         for region in row.regions:
             here = [r for r in live if r.region == region and r.state != "draining"]
             current = [r for r in here if r.model_version_id == row.model_version_id]
@@ -182,6 +186,10 @@ class DeploymentController:
                 session, row, region, len(current), ready_current, quota, now, scaler
             )
             desired = rec.replicas
+            if region in forbidden:
+                desired = min(desired, len(current))
+                records[region] = {**records[region], "desired": desired,
+                                   "reason": f"no new replicas: placement policy forbids it: {forbidden[region]}"}
             for _ in range(desired - len(current)):
                 self._start(session, row, region, now)
             # Newest first out: the oldest replicas have the warmest caches. Starting ones go before ready ones.

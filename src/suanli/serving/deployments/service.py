@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
+from suanli.governance.service import enforcement
 from suanli.governance.service.budgets import require_budget
 from suanli.serving.autoscaling import POLICY_NAMES
 from suanli.serving.engines import validate_options
@@ -75,6 +76,7 @@ def create(
     accelerator_kind: str | None,
     accelerators_per_replica: int,
     scale_to_zero_after_s: int,
+    classification: str | None = None,
 ) -> Deployment:
     tenant = tenants.resolve(session, principal, tenant_ref)
     principal.require(Permission.WORK_SUBMIT)
@@ -93,6 +95,10 @@ def create(
     elif engine != "external":
         raise InvalidInput(f"the {engine} engine serves a model from the registry: pass model")
     tenant_name = tenant.name
+    data_class = enforcement.parse_class(classification)
+    checked_regions = check_regions(regions)
+    # Placement policy is a hard filter: a region it forbids is refused now, with the rule that forbids it.
+    enforcement.require_regions(session, tenant.id, name, data_class, checked_regions, utcnow())
     dep = Deployment(
         id=new_id("dep"),
         tenant_id=tenant.id,
@@ -101,7 +107,7 @@ def create(
         model_version_id=version_id,
         engine=engine,
         engine_options=options,
-        regions=check_regions(regions),
+        regions=checked_regions,
         policy=policy,
         slots_per_replica=slots_per_replica,
         accelerator_kind=accelerator_kind,
@@ -117,6 +123,7 @@ def create(
         session.flush()
     except IntegrityError:
         raise Conflict(f"deployment {name!r} already exists in tenant {tenant_name!r}") from None
+    enforcement.label(session, [(dep.id, dep.tenant_id, data_class)])
     return dep
 
 
@@ -175,6 +182,9 @@ def update(
         raise Conflict(f"deployment {dep.name!r} is {dep.status}")
     if regions is not None:
         merged = {**dep.regions, **{k: dict(v) for k, v in regions.items()}}
+        added = set(regions) - set(dep.regions)
+        enforcement.require_regions(session, tenant.id, dep.name, enforcement.classification_of(session, dep.id),
+                                    added, utcnow())
         dep.regions = check_regions(merged)
     if version is not None:
         if dep.model_id is None:
