@@ -43,7 +43,7 @@ class RunStatus:
 
 @dataclass(frozen=True, slots=True)
 class NodeReport:
-    """One machine as the engine sees it."""
+    """One machine as the engine sees it; ``healthy`` False: the engine says it is down (its jobs are lost)."""
 
     name: str
     kind: str
@@ -51,6 +51,7 @@ class NodeReport:
     memory_gb: int = 0
     interconnect_domain: str = ""
     rack: str = "rack-0"
+    healthy: bool = True
 
 
 class Engine(Protocol):

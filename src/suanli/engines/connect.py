@@ -30,6 +30,21 @@ class Connector:
 CONNECTORS: dict[str, Connector] = {}
 
 
+def _slurm_check(config: Mapping[str, Any]) -> dict[str, Any]:
+    from suanli.engines import slurm_config
+
+    return slurm_config.check(config)
+
+
+def _slurm_connect(config: Mapping[str, Any], home: Path) -> Engine:
+    from suanli.engines import slurm
+
+    return slurm.connect(config, home)
+
+
+CONNECTORS["slurm"] = Connector(check=_slurm_check, connect=_slurm_connect)
+
+
 def check_config(engine: str, config: Mapping[str, Any]) -> dict[str, Any]:
     """The validated config of a cluster of ``engine``; engines without a connector take no config."""
     if len(json.dumps(config)) > MAX_CONFIG_BYTES:

@@ -177,7 +177,7 @@ def sync_engine_nodes(session: Session, cluster_name: str, engine: str, reports:
             session.add(n)
         n.accelerator_kind, n.accelerator_count, n.memory_gb = r.kind, r.count, r.memory_gb
         n.interconnect_domain, n.rack = r.interconnect_domain, r.rack
-        n.healthy, n.last_heartbeat_at = True, now
+        n.healthy, n.last_heartbeat_at = r.healthy, now  # an engine may report a node down (Slurm DOWN)
     reported = {r.name for r in reports}
     for name, n in existing.items():
         mine = host is None or name == host or name.startswith(f"{host}-")
