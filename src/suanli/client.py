@@ -158,6 +158,20 @@ class Client:
         result: dict[str, Any] = self.request("PUT", f"/api/v1/tenants/{tenant}/quotas/{kind}", json=body)
         return result
 
+    def rate_limits(self, tenant: str) -> dict[str, Any]:
+        """The tenant's gateway limits: its own (null = default) and the effective ones."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/rate-limits")
+        return result
+
+    def set_rate_limits(self, tenant: str, **limits: int | None) -> dict[str, Any]:
+        """Replace the tenant's gateway limits (``key_rpm``, ``key_tpm``, ``tenant_rpm``, ``tenant_tpm``)."""
+        result: dict[str, Any] = self.request("PUT", f"/api/v1/tenants/{tenant}/rate-limits", json=limits)
+        return result
+
+    def clear_rate_limits(self, tenant: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/rate-limits")
+        return result
+
     def audit(self, *, tenant: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         params = {"tenant": tenant} if tenant else {}
         return list(self.paginate("/api/v1/audit", params=params, limit=limit))

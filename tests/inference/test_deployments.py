@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 import pytest
+from sqlalchemy import select
 from tests.api.helpers import make_tenant
 from tests.inference.conftest import wait_until
 
@@ -19,6 +20,7 @@ from suanli.client import Client
 from suanli.core.errors import Conflict, InvalidInput
 from suanli.serving.gateway import Limits
 from suanli.serving.gateway.limits import RateLimiter
+from suanli.state.serving import UsageRecord
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -75,6 +77,15 @@ def test_lifecycle_of_a_deployment(platform: Any, tiny_model: Path, monkeypatch:
         )
     )
     assert streamed[-1].usage is not None and streamed[-1].usage.completion_tokens == chat.usage.completion_tokens
+    # Embeddings of the real worker through the gateway, metered like chat (prompt tokens only).
+    vectors = client.embeddings.create(model="tiny", input=["你好", "hello", "你好"])
+    assert [e.index for e in vectors.data] == [0, 1, 2] and len(vectors.data[0].embedding) == 32
+    assert vectors.data[0].embedding == vectors.data[2].embedding != vectors.data[1].embedding
+    assert vectors.usage.prompt_tokens == len("你好hello你好".encode())  # the bytes tokenizer: a token a byte
+    platform.app.state.gateway.flush()
+    with platform.db.session() as s:
+        (row,) = s.scalars(select(UsageRecord).where(UsageRecord.endpoint == "embeddings")).all()
+    assert (row.prompt_tokens, row.completion_tokens, row.counted_by) == (17, 0, "upstream")
 
     # A crashed replica is restarted in place.
     (first,) = replicas(c)

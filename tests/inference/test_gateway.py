@@ -106,6 +106,27 @@ def test_tokens_are_counted_locally_when_the_upstream_reports_none(platform, ten
     assert (row.counted_by, row.prompt_tokens, row.completion_tokens) == ("gateway", 2, 3)
 
 
+def test_embeddings_through_the_gateway_are_metered(platform, tenants) -> None:  # type: ignore[no-untyped-def]
+    member = tenants["alpha"]["member"]
+    client = openai.OpenAI(base_url=f"{platform.url}/v1", api_key=member.token, max_retries=0)
+    with Upstream(free_port()) as reporting:
+        external(platform, member, reporting)
+        answer = client.embeddings.create(model="chat", input=["a", "b"], encoding_format="float")
+        assert [e.embedding for e in answer.data] == [[1.0, 0.0], [1.0, 0.0]]
+        assert reporting.seen[-1]["model"] == "up" and "stream_options" not in reporting.seen[-1]
+    with Upstream(free_port(), usage=False) as quiet:
+        external(platform, member, quiet, name="quiet")
+        client.embeddings.create(model="quiet", input="12345678", encoding_format="float")
+    rows = usage_rows(platform)
+    assert [(r.model, r.endpoint, r.streamed, r.prompt_tokens, r.completion_tokens, r.counted_by) for r in rows] == [
+        ("chat", "embeddings", False, 7, 0, "upstream"),
+        ("quiet", "embeddings", False, 2, 0, "gateway"),
+    ]
+    beta = openai.OpenAI(base_url=f"{platform.url}/v1", api_key=tenants["beta"]["member"].token, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        beta.embeddings.create(model="chat", input="x")
+
+
 def test_errors_are_openai_shaped(platform, tenants, upstream) -> None:  # type: ignore[no-untyped-def]
     external(platform, tenants["alpha"]["member"], upstream)
     url = f"{platform.url}/v1/chat/completions"
@@ -123,7 +144,8 @@ def test_errors_are_openai_shaped(platform, tenants, upstream) -> None:  # type:
     assert httpx.post(url, content=b"{not json", headers=alpha).json()["error"]["code"] == "invalid_json"
     assert httpx.post(url, json={"messages": []}, headers=alpha).json()["error"]["param"] == "model"
     assert httpx.get(url, headers=alpha).status_code == 405
-    assert httpx.post(f"{platform.url}/v1/embeddings", json=body, headers=alpha).status_code == 404
+    assert httpx.post(f"{platform.url}/v1/nothing", json=body, headers=alpha).status_code == 404
+    assert httpx.get(f"{platform.url}/v1/embeddings", headers=alpha).status_code == 405
 
 
 def test_rate_limits_answer_429_with_headers(platform, tenants, upstream) -> None:  # type: ignore[no-untyped-def]

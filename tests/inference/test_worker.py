@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import math
+import struct
+
 import httpx
 import openai
 import pytest
@@ -68,3 +72,35 @@ def test_bad_requests_are_openai_shaped_400s(worker: str, body: dict[str, object
 def test_health_counts_requests_in_flight(worker: str) -> None:
     assert httpx.get(f"{worker}/health").json() == {"status": "ok", "in_flight": 0, "model": "tiny"}
     assert httpx.post(f"{worker}/v1/completions", json={"model": "other", "prompt": "x"}).status_code == 404
+
+
+def test_embeddings_with_the_openai_client(worker: str) -> None:
+    client = openai.OpenAI(base_url=f"{worker}/v1", api_key="unused", max_retries=0)
+    # The client asks for base64 by default and decodes it; ask for floats too and compare.
+    packed = client.embeddings.create(model="tiny", input=["def f():", "你好", "def f():"])
+    plain = client.embeddings.create(model="tiny", input="def f():", encoding_format="float")
+    first, other, again = (e.embedding for e in packed.data)
+    assert len(first) == 32 and math.isclose(sum(x * x for x in first), 1.0, rel_tol=1e-5)
+    assert first == again and first != other
+    assert plain.data[0].embedding == pytest.approx(first, abs=1e-6)
+    assert packed.usage.prompt_tokens == 2 * len(b"def f():") + len("你好".encode()) == packed.usage.total_tokens
+    short = httpx.post(f"{worker}/v1/embeddings", json={"input": "def f():", "dimensions": 8}).json()
+    head = short["data"][0]["embedding"]
+    assert len(head) == 8 and math.isclose(sum(x * x for x in head), 1.0, rel_tol=1e-5)
+    raw = httpx.post(f"{worker}/v1/embeddings", json={"input": "x", "encoding_format": "base64"}).json()
+    assert len(struct.unpack("<32f", base64.b64decode(raw["data"][0]["embedding"]))) == 32
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"input": []}, "input"),
+        ({"input": [[1, 2, 3]]}, "input"),
+        ({"input": ["a", ""]}, "input"),
+        ({"input": "a", "encoding_format": "hex"}, "encoding_format"),
+        ({"input": "a", "dimensions": 0}, "dimensions"),
+    ],
+)
+def test_bad_embedding_requests_are_400s(worker: str, body: dict[str, object], param: str) -> None:
+    r = httpx.post(f"{worker}/v1/embeddings", json=body)
+    assert r.status_code == 400 and r.json()["error"]["param"] == param

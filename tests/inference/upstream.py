@@ -66,6 +66,19 @@ def mock_app(tokens: int = 5, latency_s: float = 0.0, usage: bool = True) -> Sta
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
+    async def embed(request: Request) -> Response:
+        body = json.loads(await request.body())
+        seen.append(body)
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        out: dict[str, Any] = {
+            "object": "list",
+            "data": [{"object": "embedding", "index": i, "embedding": [1.0, 0.0]} for i in range(len(inputs))],
+            "model": body["model"],
+        }
+        if usage:
+            out["usage"] = {"prompt_tokens": 7, "total_tokens": 7}
+        return JSONResponse(out)
+
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "in_flight": 0})
 
@@ -73,6 +86,7 @@ def mock_app(tokens: int = 5, latency_s: float = 0.0, usage: bool = True) -> Sta
         routes=[
             Route("/v1/chat/completions", complete, methods=["POST"]),
             Route("/v1/completions", complete, methods=["POST"]),
+            Route("/v1/embeddings", embed, methods=["POST"]),
             Route("/health", health),
         ]
     )

@@ -25,6 +25,7 @@ from suanli.api.routers import (
     models,
     quotas,
     quotes,
+    rate_limits,
     tenants,
     users,
 )
@@ -62,7 +63,7 @@ def create_app(
     app.mount("/v1", app.state.gateway)
     for module in (
         health, meta, tenants, users, keys, quotas, audit, clusters, jobs, datasets, models, deployments,
-        governance, billing, quotes,
+        governance, billing, quotes, rate_limits,
     ):
         app.include_router(module.router)
     if console:

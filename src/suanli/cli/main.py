@@ -52,11 +52,12 @@ def _register() -> None:
     app.add_typer(job.app, name="job")
     app.command("queue")(queue.queue)
     app.add_typer(cluster.app, name="cluster")
-    from suanli.cli import deploy, deployment, gateway, model
+    from suanli.cli import deploy, deployment, gateway, model, rate_limit
     app.add_typer(model.app, name="model")
     app.command("deploy")(deploy.deploy)
     app.add_typer(deployment.app, name="deployment")
     app.command("gateway")(gateway.gateway)
+    app.add_typer(rate_limit.app, name="rate-limit")
 
 
 _register()

@@ -139,3 +139,18 @@ class UsageRecord(Base):
     """``upstream`` (the engine reported usage) or ``gateway`` (estimated locally)."""
     status_code: Mapped[int] = mapped_column(Integer, default=200)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class GatewayRateLimit(Base):
+    """A tenant's gateway limits per minute; a null column keeps the gateway's configured default."""
+
+    __tablename__ = "gateway_rate_limits"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    key_rpm: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Requests per minute of each API key of the tenant (0 = unlimited)."""
+    key_tpm: Mapped[int | None] = mapped_column(Integer, default=None)
+    tenant_rpm: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Requests per minute of all the tenant's keys together."""
+    tenant_tpm: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -58,7 +58,8 @@ def prefix_blocks(document: dict[str, Any], chat: bool) -> list[int]:
 
 
 class Gateway:
-    """``/v1/chat/completions``, ``/v1/completions`` and ``/v1/models`` for every tenant's deployments."""
+    """``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings`` and ``/v1/models`` for every tenant's
+    deployments."""
 
     def __init__(
         self, db: Database, config: GatewayConfig | None = None, poke: Callable[[], None] | None = None
@@ -87,7 +88,7 @@ class Gateway:
             urgent = self._urgent.wait(self.config.refresh_s)
             self._urgent.clear()
             try:
-                self.table.reload()
+                self.reload()
                 now = time.monotonic()
                 sample = urgent or now - last_sample >= 1.0
                 if sample:
@@ -100,11 +101,16 @@ class Gateway:
 
     async def _ensure_started(self) -> None:
         if not self._loaded:
-            await anyio.to_thread.run_sync(self.table.reload)
+            await anyio.to_thread.run_sync(self.reload)
             self._loaded = True
         if self._thread is None:
             self._thread = threading.Thread(target=self._background, name="suanli-gateway", daemon=True)
             self._thread.start()
+
+    def reload(self) -> None:
+        """Read deployments, replicas and the tenants' rate limits from the database."""
+        self.table.reload()
+        self.limiter.override(self.table.rate_limits)
 
     def close(self) -> None:
         """Stop the background thread and write what is still queued (tests, shutdown)."""
@@ -126,16 +132,19 @@ class Gateway:
         await self._ensure_started()
         path, method = scope["path"], scope["method"]
         if path.endswith("/chat/completions"):
-            endpoint: str | None = "chat"
+            endpoint = "chat"
         elif path.endswith("/completions"):
             endpoint = "completions"
+        elif path.endswith("/embeddings"):
+            endpoint = "embeddings"
         elif path.endswith("/models"):
             endpoint = "models"
         else:
             await send_error(
                 send,
                 404,
-                f"unknown path {path}; this gateway serves /v1/chat/completions, /v1/completions and /v1/models",
+                f"unknown path {path}; this gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings"
+                " and /v1/models",
                 code="unknown_url",
             )
             return
@@ -148,7 +157,7 @@ class Gateway:
         if endpoint == "models":
             await self._models(principal, send)
         else:
-            await self._complete(scope, receive, send, principal, endpoint == "chat")
+            await self._complete(scope, receive, send, principal, endpoint)
 
     async def _authenticate(self, scope: Scope, send: Send) -> Principal | None:
         header = _header(scope, b"authorization") or ""
@@ -185,7 +194,10 @@ class Gateway:
             if not message.get("more_body"):
                 return b"".join(chunks)
 
-    async def _complete(self, scope: Scope, receive: Receive, send: Send, principal: Principal, chat: bool) -> None:
+    async def _complete(
+        self, scope: Scope, receive: Receive, send: Send, principal: Principal, endpoint: str
+    ) -> None:
+        chat = endpoint == "chat"
         started = time.monotonic()
         raw = await self._read(receive)
         if raw is None:
@@ -227,7 +239,9 @@ class Gateway:
         route = RouteRequest(
             region=_header(scope, b"x-suanli-region"),
             client_ip=forwarded.split(",")[0].strip() if forwarded else (client[0] if client else None),
-            prefix_blocks=prefix_blocks(document, chat) if self.router.affinity is not None else (),
+            prefix_blocks=(
+                prefix_blocks(document, chat) if self.router.affinity is not None and endpoint != "embeddings" else ()
+            ),
         )
         replica = await self._pick(served, route, started)
         if replica is None:
@@ -246,6 +260,7 @@ class Gateway:
             principal=principal,
             document=document,
             chat=chat,
+            embeddings=endpoint == "embeddings",
             route=route,
             replica=replica,
             started=started,

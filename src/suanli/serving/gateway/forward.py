@@ -40,6 +40,8 @@ class Call:
     request_id: str
     rate_headers: Headers
     api_key: str | None = None
+    embeddings: bool = False
+    """``/v1/embeddings``: never streamed, no completion tokens."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     counted_by: str = "upstream"
@@ -49,6 +51,9 @@ class Call:
 
 
 def _prompt_text(call: Call) -> str:
+    if call.embeddings:
+        value = call.document.get("input")
+        return value if isinstance(value, str) else "".join(v for v in value or () if isinstance(v, str))
     if call.chat:
         return "".join(str(m.get("content", "")) for m in call.document.get("messages") or () if isinstance(m, dict))
     prompt = call.document.get("prompt")
@@ -61,7 +66,7 @@ async def _open(call: Call, payload: bytes) -> UpstreamResponse | None:
     headers = {"content-type": "application/json"}
     if call.api_key:
         headers["authorization"] = f"Bearer {call.api_key}"
-    path = "/v1/chat/completions" if call.chat else "/v1/completions"
+    path = "/v1/embeddings" if call.embeddings else "/v1/chat/completions" if call.chat else "/v1/completions"
     tried: list[str] = []
     attempts = 0
     while True:
@@ -87,7 +92,7 @@ async def _open(call: Call, payload: bytes) -> UpstreamResponse | None:
 async def forward(call: Call, send: Send) -> None:
     """Forward ``call``, answer the client, and record usage and load whatever happens."""
     gw = call.gateway
-    stream = bool(call.document.get("stream"))
+    stream = bool(call.document.get("stream")) and not call.embeddings
     options = call.document.get("stream_options")
     client_wants_usage = stream and isinstance(options, dict) and bool(options.get("include_usage"))
     document = dict(call.document)
@@ -205,7 +210,7 @@ def _count(call: Call, found: tuple[int, int] | None, body: str) -> None:
     elif call.status == 200:
         call.counted_by = "gateway"
         call.prompt_tokens = estimate_tokens(_prompt_text(call))
-        call.completion_tokens = estimate_tokens(body)
+        call.completion_tokens = 0 if call.embeddings else estimate_tokens(body)
 
 
 def _finish(call: Call, load: Any) -> None:
@@ -230,8 +235,8 @@ def _finish(call: Call, load: Any) -> None:
         model=call.served.name,
         model_version_id=call.replica.model_version_id,
         replica_id=call.replica.id,
-        endpoint="chat.completions" if call.chat else "completions",
-        streamed=bool(call.document.get("stream")),
+        endpoint="embeddings" if call.embeddings else "chat.completions" if call.chat else "completions",
+        streamed=bool(call.document.get("stream")) and not call.embeddings,
         prompt_tokens=call.prompt_tokens,
         completion_tokens=call.completion_tokens,
         counted_by=call.counted_by,

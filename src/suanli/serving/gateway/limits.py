@@ -38,6 +38,21 @@ class Limits:
         )
 
 
+LIMIT_FIELDS = ("key_rpm", "key_tpm", "tenant_rpm", "tenant_tpm")
+Overrides = tuple[int | None, int | None, int | None, int | None]
+"""A tenant's stored limits in ``LIMIT_FIELDS`` order; None keeps the gateway's default."""
+
+
+def merged(defaults: Limits, overrides: Overrides | None) -> Limits:
+    """The limits a tenant gets: its own where set, the gateway's defaults elsewhere."""
+    if overrides is None:
+        return defaults
+    values = [d if o is None else o for d, o in zip(
+        (defaults.key_rpm, defaults.key_tpm, defaults.tenant_rpm, defaults.tenant_tpm), overrides, strict=True
+    )]
+    return Limits(*values)
+
+
 class Window:
     """Two one-minute buckets of one counter."""
 
@@ -94,6 +109,18 @@ class RateLimiter:
         self.limits = limits
         self._requests: dict[str, Window] = {}
         self._tokens: dict[str, Window] = {}
+        self._tenants: dict[str, Limits] = {}
+
+    def override(self, tenants: dict[str, Overrides]) -> None:
+        """Replace the per-tenant limits (the gateway reloads them from the database every half second).
+
+        The windows keep their counts: a changed limit applies at once to what was already used.
+        """
+        self._tenants = {tenant: merged(self.limits, o) for tenant, o in tenants.items()}
+
+    def limits_for(self, tenant_id: str) -> Limits:
+        """The limits that apply to ``tenant_id`` and its keys."""
+        return self._tenants.get(tenant_id, self.limits)
 
     def _window(self, table: dict[str, Window], scope: str) -> Window:
         w = table.get(scope)
@@ -103,9 +130,10 @@ class RateLimiter:
 
     def check(self, key_id: str, tenant_id: str, now: float) -> Verdict:
         """Admit one request now (counting it) unless a request or token limit is reached."""
+        limits = self._tenants.get(tenant_id, self.limits)
         scopes = (
-            ("k:" + key_id, self.limits.key_rpm, self.limits.key_tpm),
-            ("t:" + tenant_id, self.limits.tenant_rpm, self.limits.tenant_tpm),
+            ("k:" + key_id, limits.key_rpm, limits.key_tpm),
+            ("t:" + tenant_id, limits.tenant_rpm, limits.tenant_tpm),
         )
         wait, blocked = 0.0, False
         req_left, req_limit, req_reset = math.inf, 0, 0.0
@@ -148,7 +176,8 @@ class RateLimiter:
 
     def charge(self, key_id: str, tenant_id: str, tokens: int, now: float) -> None:
         """Count a finished request's tokens."""
-        if self.limits.key_tpm:
+        limits = self._tenants.get(tenant_id, self.limits)
+        if limits.key_tpm:
             self._window(self._tokens, "k:" + key_id).add(now, tokens)
-        if self.limits.tenant_tpm:
+        if limits.tenant_tpm:
             self._window(self._tokens, "t:" + tenant_id).add(now, tokens)

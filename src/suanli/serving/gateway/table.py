@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from suanli.serving.gateway.limits import Overrides
 from suanli.state.db import Database
 from suanli.state.models import Tenant
-from suanli.state.serving import Deployment, Replica
+from suanli.state.serving import Deployment, GatewayRateLimit, Replica
 
 
 @dataclass(eq=False)
@@ -55,6 +56,8 @@ class ReplicaTable:
         self.served: dict[tuple[str, str], Served] = {}
         self._replicas: dict[str, LiveReplica] = {}
         self._by_tenant_name: dict[tuple[str, str], Served] = {}
+        self.rate_limits: dict[str, Overrides] = {}
+        """Tenants' own gateway limits (``gateway_rate_limits`` rows), reloaded with the replicas."""
 
     def lookup(self, tenant_id: str, model: str) -> Served | None:
         return self.served.get((tenant_id, model))
@@ -75,6 +78,8 @@ class ReplicaTable:
                 .where(Deployment.status == "active")
             ).all()
             replicas = s.scalars(select(Replica).where(Replica.state.in_(("ready", "draining", "starting")))).all()
+            limits = s.scalars(select(GatewayRateLimit)).all()
+            self.rate_limits = {r.tenant_id: (r.key_rpm, r.key_tpm, r.tenant_rpm, r.tenant_tpm) for r in limits}
         by_dep: dict[str, list[LiveReplica]] = {}
         seen: dict[str, LiveReplica] = {}
         for r in replicas:

@@ -58,7 +58,7 @@ def usage_of(document: Any) -> tuple[int, int] | None:
     usage = document.get("usage")
     if not isinstance(usage, dict):
         return None
-    p, c = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    p, c = usage.get("prompt_tokens"), usage.get("completion_tokens", 0)  # embeddings report no completion
     if isinstance(p, int) and isinstance(c, int):
         return p, c
     return None

@@ -1,4 +1,4 @@
-"""The worker's ASGI app: OpenAI's completion routes over one :class:`LanguageModel`."""
+"""The worker's ASGI app: OpenAI's completion and embedding routes over one :class:`LanguageModel`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from suanli.serving.worker.embeddings import embeddings_body, parse_embeddings
 from suanli.serving.worker.model import Piece
 from suanli.serving.worker.requests import BadRequest, Generation, error_body, parse
 
@@ -27,6 +28,8 @@ class Generator(Protocol):
     def count(self, text: str) -> int: ...
 
     def generate(self, request: Generation, cancelled: threading.Event | None = None) -> Iterator[Piece]: ...
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]: ...
 
 
 def _sse(document: dict[str, Any]) -> bytes:
@@ -154,6 +157,26 @@ def create_worker_app(model: Generator, served_name: str, default_max_tokens: in
             cancelled.set()  # the client went away: stop generating
             in_flight -= 1
 
+    async def embeddings(request: Request) -> Response:
+        nonlocal in_flight
+        try:
+            body = json.loads(await request.body())
+            wanted = parse_embeddings(body)
+        except ValueError:
+            return JSONResponse(error_body("the request body is not valid JSON"), status_code=400)
+        except BadRequest as exc:
+            return JSONResponse(error_body(exc.message, param=exc.param), status_code=exc.status)
+        if body.get("model") not in (None, served_name):
+            return JSONResponse(
+                error_body(f"the model {body.get('model')!r} does not exist", code="model_not_found"), status_code=404
+            )
+        in_flight += 1
+        try:
+            vectors, tokens = await anyio.to_thread.run_sync(model.embed, list(wanted.texts))
+        finally:
+            in_flight -= 1
+        return JSONResponse(embeddings_body(vectors, wanted, served_name, tokens))
+
     async def chat_completions(request: Request) -> Response:
         return await complete(request, chat=True)
 
@@ -166,5 +189,6 @@ def create_worker_app(model: Generator, served_name: str, default_max_tokens: in
             Route("/v1/models", models),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/completions", completions, methods=["POST"]),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
         ]
     )

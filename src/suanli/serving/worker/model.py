@@ -55,6 +55,23 @@ class LanguageModel:
         """Tokens in ``text``."""
         return len(self.tokenizer.encode(text))
 
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        """Unit-length vectors (the mean of the last hidden state over each text's tokens) and the tokens read.
+
+        A text longer than the context keeps its leading tokens. One text at a time: a CPU worker owns one core.
+        """
+        torch = self.torch
+        vectors: list[list[float]] = []
+        tokens = 0
+        with self.lock, torch.no_grad():
+            for text in texts:
+                ids = self.tokenizer.encode(text)[: self.context_length] or [self.eos_id or 0]
+                tokens += len(ids)
+                out = self.model(torch.tensor([ids], device=self.device), output_hidden_states=True)
+                mean = out.hidden_states[-1][0].float().mean(dim=0)
+                vectors.append((mean / mean.norm().clamp_min(1e-12)).tolist())
+        return vectors, tokens
+
     def generate(self, request: Generation, cancelled: threading.Event | None = None) -> Iterator[Piece]:
         """Sample up to ``max_tokens`` tokens, yielding decoded text as soon as it is whole UTF-8."""
         torch = self.torch

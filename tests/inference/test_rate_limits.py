@@ -1,0 +1,112 @@
+"""Per-tenant gateway rate limits: edited through the REST API and the CLI, enforced live by the gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+from tests.api.helpers import make_tenant
+from tests.conftest import free_port
+from tests.inference.conftest import wait_until
+from tests.inference.upstream import Upstream
+
+from suanli.client import Client
+from suanli.core.errors import NotFound
+from suanli.serving.gateway.limits import Limits, RateLimiter, merged
+
+
+def test_a_tenants_limits_override_the_defaults_field_by_field() -> None:
+    defaults = Limits(600, 200_000, 3_000, 1_000_000)
+    assert merged(defaults, None) == defaults
+    assert merged(defaults, (5, None, 0, None)) == Limits(5, 200_000, 0, 1_000_000)
+    limiter = RateLimiter(defaults)
+    limiter.override({"t1": (1, None, None, None)})
+    assert limiter.check("k", "t1", 0.0).allowed and not limiter.check("k", "t1", 0.1).allowed
+    assert limiter.check("k2", "t2", 0.2).allowed and limiter.check("k2", "t2", 0.3).allowed  # others: defaults
+    limiter.override({})  # dropped: the defaults apply again, the window keeps its count
+    assert limiter.check("k", "t1", 0.4).allowed
+
+
+def test_limits_are_edited_through_the_api_and_enforced_live(platform: Any) -> None:
+    admin = Client(platform.url, platform.admin_token, retries=0)
+    alpha, beta = make_tenant(admin, platform.url, "alpha"), make_tenant(admin, platform.url, "beta")
+    platform.runner.run_pass()
+    member = alpha["member"]
+    gateway = platform.app.state.gateway
+    gateway.limiter = RateLimiter(Limits(key_rpm=100, key_tpm=0, tenant_rpm=100, tenant_tpm=0))
+    shown = member.client(platform.url).rate_limits("alpha")
+    assert shown["limits"] == {"key_rpm": None, "key_tpm": None, "tenant_rpm": None, "tenant_tpm": None}
+    assert shown["effective"]["key_rpm"] == 100
+
+    with Upstream(free_port()) as upstream:
+        member.client(platform.url).deploy(
+            "alpha", "chat", engine="external", engine_options={"url": upstream.url + "/v1", "model": "up"},
+            regions={"local": {"min_replicas": 1, "max_replicas": 1}},
+        )
+        platform.runner.run_pass()
+        gateway.reload()
+        body = {"model": "chat", "prompt": "x"}
+        headers = {"Authorization": f"Bearer {member.token}"}
+
+        def call() -> httpx.Response:
+            return httpx.post(f"{platform.url}/v1/completions", json=body, headers=headers)
+
+        assert call().headers["x-ratelimit-limit-requests"] == "100"
+        view = admin.set_rate_limits("alpha", key_rpm=2, tenant_tpm=10_000)
+        assert view["limits"]["key_rpm"] == 2 and view["limits"]["key_tpm"] is None
+        assert view["effective"] == {"key_rpm": 2, "key_tpm": 0, "tenant_rpm": 100, "tenant_tpm": 10_000}
+        # No restart: the gateway's background reload picks the row up within half a second.
+        wait_until(lambda: gateway.limiter.limits_for(member_tenant_id(platform, member)).key_rpm == 2, 10)
+        second = call()  # the first request of this minute already counts against the new limit
+        assert second.status_code == 200 and second.headers["x-ratelimit-remaining-requests"] == "0"
+        assert second.headers["x-ratelimit-limit-tokens"] == "10000"
+        refused = call()
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limit_exceeded"
+        admin.set_rate_limits("alpha", key_rpm=0)  # unlimited: admitted again, at once
+        wait_until(lambda: call().status_code == 200, 10)
+        assert admin.clear_rate_limits("alpha")["limits"]["key_rpm"] is None
+
+    # Tenant-scoped: another tenant's member sees 404; a member may read but not write; nonsense is a 422.
+    other = beta["member"].client(platform.url)
+    for attempt in (lambda: other.rate_limits("alpha"), lambda: other.set_rate_limits("alpha", key_rpm=1)):
+        with pytest.raises(NotFound):
+            attempt()
+    url = f"{platform.url}/api/v1/tenants/alpha/rate-limits"
+    assert httpx.put(url, json={"key_rpm": 1}, headers=headers).status_code == 403
+    root = {"Authorization": f"Bearer {platform.admin_token}"}
+    for bad in ({"key_rpm": -1}, {"key_rpm": "many"}, {"key_rpm": 10**12}, {"rpm": 5}, {"key_rpm": 1.5}):
+        r = httpx.put(url, json=bad, headers=root)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input", (bad, r.text)
+    assert httpx.put(f"{platform.url}/api/v1/tenants/nobody/rate-limits", json={}, headers=root).status_code == 404
+    assert admin.rate_limits("alpha")["limits"]["key_rpm"] is None  # the refused writes changed nothing
+    actions = [e["action"] for e in admin.audit(limit=200)]
+    assert actions.count("rate_limits.set") >= 2 and "rate_limits.clear" in actions
+
+
+def member_tenant_id(platform: Any, member: Any) -> str:
+    return str(member.client(platform.url).me()["tenant_id"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rate_limit_commands(platform: Any) -> None:
+    env = {**os.environ, "SUANLI_URL": platform.url, "SUANLI_TOKEN": platform.admin_token, "COLUMNS": "200"}
+
+    def suanli(*args: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "suanli.cli", *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if "--json" in args else done.stdout
+
+    suanli("tenant", "create", "acme")
+    set_ = suanli("rate-limit", "set", "-t", "acme", "--key-rpm", "30", "--tenant-tpm", "0", "--json")
+    assert set_["limits"] == {"key_rpm": 30, "key_tpm": None, "tenant_rpm": None, "tenant_tpm": 0}
+    again = suanli("rate-limit", "set", "-t", "acme", "--key-rpm", "-1", "--key-tpm", "500", "--json")
+    assert again["limits"] == {"key_rpm": None, "key_tpm": 500, "tenant_rpm": None, "tenant_tpm": 0}  # others kept
+    assert "unlimited" in suanli("rate-limit", "show", "-t", "acme")
+    assert suanli("rate-limit", "clear", "-t", "acme", "--json")["limits"]["key_tpm"] is None
