@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import zstandard
 
 from suanli.training.tinygpt import ConfigError, checkpoint, parse_config
 from suanli.training.tinygpt.data import Batches, DataError, load_corpus
@@ -44,7 +45,7 @@ def test_bad_settings_are_refused(argv: list[str], env: dict[str, str], message:
         parse_config([*BASE, *argv], env=env)
 
 
-def test_corpus_reads_plain_gzip_and_folders_and_skips_records_without_text(tmp_path: Path) -> None:
+def test_corpus_reads_plain_gzip_zstd_and_folders_and_skips_records_without_text(tmp_path: Path) -> None:
     lines = [{"text": "héllo"}, {"text": ""}, {"other": 1}, {"text": "世界"}, [1, 2]]
     body = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n"
     (tmp_path / "a.jsonl").write_text(body)
@@ -54,8 +55,10 @@ def test_corpus_reads_plain_gzip_and_folders_and_skips_records_without_text(tmp_
     with gzip.open(tmp_path / "b.jsonl.gz", "wt") as f:
         f.write(body)
     assert load_corpus(tmp_path / "b.jsonl.gz").tokens.tolist() == c.tokens.tolist()
-    both = load_corpus(tmp_path)
-    assert both.documents == 4 and len(both.files) == 2
+    (tmp_path / "c.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(body.encode()))
+    assert load_corpus(tmp_path / "c.jsonl.zst").tokens.tolist() == c.tokens.tolist()
+    every = load_corpus(tmp_path)
+    assert every.documents == 6 and len(every.files) == 3
     with pytest.raises(DataError, match="no record"):
         load_corpus(tmp_path / "a.jsonl", text_field="missing")
     with pytest.raises(DataError, match="does not exist"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -169,16 +170,15 @@ def _read_lines(paths: list[Path]) -> list[str]:
 
 
 def train(t: Tour, progress: Progress) -> str:
-    """Train tinygpt on the curated version as a job on the local engine, following its log."""
+    """Train tinygpt on the curated version, mounted read-only into a job on the local engine; follow its log."""
     alice: Client = t.facts["alice"]
-    corpus = t.workdir / "corpus.jsonl"
-    corpus.write_text("\n".join(_read_lines(t.facts["corpus"])) + "\n", encoding="utf-8")
     steps = 120
-    command = [sys.executable, "-m", "suanli.training.tinygpt", "--data", str(corpus), "--out",
-               str(t.workdir / "model"), "--layers", "2", "--width", "128", "--steps", str(steps),
-               "--checkpoint-every", "60", "--log-every", "10"]
-    job = alice.submit_job("acme", command=command, accelerators=1, kind="nvidia-h100",
-                           env={"OMP_NUM_THREADS": "1"}, restart_policy="on-failure(2)")
+    trainer = [sys.executable, "-m", "suanli.training.tinygpt", "--out", str(t.workdir / "model"), "--layers", "2",
+               "--width", "128", "--steps", str(steps), "--checkpoint-every", "60", "--log-every", "10"]
+    script = f'exec {shlex.join(trainer)} --data "$SUANLI_DATASET_NEWS"'
+    job = alice.submit_job("acme", script=script, accelerators=1, kind="nvidia-h100",
+                           datasets=[t.facts["dataset_version"]], env={"OMP_NUM_THREADS": "1"},
+                           restart_policy="on-failure(2)")
     task = progress.add_task(f"  job {job['id']}", total=steps)
     losses: list[float] = []
     offset, buffer = 0, ""
@@ -207,8 +207,8 @@ def train(t: Tour, progress: Progress) -> str:
         raise SuanliError(f"job {job['id']} {state['state']}: {state.get('message', '')}")
     t.facts["job"] = job["id"]
     loss = f"loss {losses[0]:.2f} -> {losses[-1]:.2f}" if losses else "no loss logged"
-    return (f"job {job['id']} ran on the local engine with 1 (fake) nvidia-h100, {loss} in {steps} steps, "
-            f"checkpointing every 60")
+    return (f"job {job['id']} ran on the local engine with 1 (fake) nvidia-h100 and {t.facts['dataset_version']} "
+            f"mounted read-only, {loss} in {steps} steps, checkpointing every 60")
 
 
 def register_and_serve(t: Tour, progress: Progress) -> str:

@@ -1,4 +1,4 @@
-"""Training data: JSONL(.gz) text read whole, byte-tokenised, and served in a resumable order.
+"""Training data: JSONL text (plain, gzip or zstd) read whole, byte-tokenised, and served in a resumable order.
 
 The order of training examples is a pure function of ``(seed, epoch, cursor)``: each epoch is a
 permutation of fixed windows, drawn from a generator seeded by the seed and the epoch. A
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 from array import array
 from collections.abc import Iterator
@@ -22,6 +23,9 @@ from pathlib import Path
 import torch
 
 from suanli.training.tinygpt.tokenizer import EOS_ID, encode
+
+ENDINGS = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+"""JSON Lines, as the data plane stores dataset shards: plain, gzip or zstd."""
 
 
 class DataError(ValueError):
@@ -41,9 +45,9 @@ class Corpus:
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz")))
+        found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(ENDINGS))
         if not found:
-            raise DataError(f"no *.jsonl or *.jsonl.gz files under {path}")
+            raise DataError(f"no {', '.join('*' + e for e in ENDINGS)} files under {path}")
         return found
     if not path.is_file():
         raise DataError(f"dataset {path} does not exist")
@@ -51,13 +55,19 @@ def _files(path: Path) -> list[Path]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    if path.name.endswith(".zst"):
+        import zstandard
+
+        with open(path, "rb") as raw, io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw)) as f:
+            yield from enumerate(f, start=1)
+        return
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as f:
         yield from enumerate(f, start=1)
 
 
 def load_corpus(path: Path, text_field: str = "text") -> Corpus:
-    """Read every record's ``text_field`` from a JSONL(.gz) file or a folder of them.
+    """Read every record's ``text_field`` from a JSONL file (plain, .gz, .zst) or a folder of them.
 
     Records without a string in ``text_field`` are counted as skipped; a line that is not JSON is
     an error that names the file and line, since it means the file is not what it claims to be.
