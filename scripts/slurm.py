@@ -81,7 +81,7 @@ def _conf(base: Path, ports: list[int], nodes: int, gpus: int, gres_type: str) -
         "GresTypes=gpu",
         "MpiDefault=none",
         "SchedulerParameters=sched_interval=1",
-        "ReturnToService=2",
+        "ReturnToService=1",  # a node set DOWN by an admin stays down until RESUME (like a dead machine)
         "KillWait=3",
         "InactiveLimit=0",
         "JobCompType=jobcomp/filetxt",

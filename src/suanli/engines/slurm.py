@@ -147,6 +147,7 @@ class SlurmEngine:
         slurm_id = str(handle.get("slurm_job_id", ""))
         if not slurm_id.isdigit():
             return
+        self._jobs_at = float("-inf")  # a job read as pending a moment ago may run now: it must get SIGTERM
         try:
             record = None if force else self._job(slurm_id)
             graceful = record is not None and record.get("JobState") in ("RUNNING", "SUSPENDED", "COMPLETING")
