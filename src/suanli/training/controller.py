@@ -285,6 +285,11 @@ class JobController:
 
     # helpers ---------------------------------------------------------------------------------------
 
+    def logs(self, session: Session, job: TrainingJob, offset: int, limit: int) -> bytes:
+        """The job's output, read by the engine of the cluster it runs on (this box's when it has none)."""
+        engine = self._engine(session, job) or self.local
+        return engine.logs(job.id, offset, limit)
+
     def _engine(self, session: Session, job: TrainingJob) -> Engine | None:
         cluster = session.get(ComputeCluster, job.cluster_id) if job.cluster_id else None
         return self._cluster_engine(cluster) if cluster else None

@@ -146,13 +146,13 @@ def job_events(tenant: str, job: str, ctx: CtxDep) -> list[EventOut]:
 def job_logs(tenant: str, job: str, ctx: CtxDep, request: Request,
              offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
              limit: Annotated[int, Query(ge=1, le=1 << 20)] = 1 << 16) -> LogChunk:
-    with ctx.tx() as s:
-        found = jobs.get(s, ctx.principal, tenant, job)
     runner = request.app.state.runner
     controller = next((c for c in (runner.controllers if runner else []) if isinstance(c, JobController)), None)
-    if controller is None:
-        raise Unavailable("this server runs no job controller, so it has no job logs")
-    data = controller.local.logs(found.id, offset, limit)
+    with ctx.tx() as s:
+        found = jobs.get(s, ctx.principal, tenant, job)
+        if controller is None:
+            raise Unavailable("this server runs no job controller, so it has no job logs")
+        data = controller.logs(s, found, offset, limit)
     return LogChunk(offset=offset, next_offset=offset + len(data), data=data.decode("utf-8", "replace"))
 
 
