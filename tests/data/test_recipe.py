@@ -15,7 +15,7 @@ def test_builtins_ship_and_load() -> None:
     assert ops[-2:] == ["dedup_exact", "dedup_near"]
     assert "realign_gbk" in ops and "mask_pii" in ops and "extract" in ops
     assert [s.op for s in load("zh-repair").steps] == [
-        "fix_mojibake", "realign_gbk", "strip_pinyin", "simplify_script", "restore_punctuation"]
+        "fix_mojibake", "realign_gbk", "simplify_script", "strip_pinyin", "restore_punctuation"]
 
 
 def test_recipe_from_file_and_common_field(tmp_path: Path) -> None:

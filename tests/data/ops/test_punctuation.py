@@ -24,3 +24,13 @@ def test_documents_with_full_width_marks_are_not_touched() -> None:
 
 def test_ellipsis_and_parentheses() -> None:
     assert restore("他想了想......说(笑)")[0] == "他想了想……说（笑）"
+
+
+def test_runs_ampersands_degrees_and_numbered_items() -> None:
+    text = "真的吗?!太好了!!!崎岖&严酷,R&D部门说气温25°C,\n1)第一条;\n2)第二条。"
+    assert restore(text)[0] == "真的吗？！太好了！！！崎岖＆严酷，R&D部门说气温25℃，\n1）第一条；\n2）第二条。"
+
+
+def test_ellipsis_between_lines_and_marks_after_parentheses() -> None:
+    assert restore("他说:\n......\n完了(-6),18洞后")[0] == "他说：\n……\n完了（-6），18洞后"
+    assert restore("这是中文,wait...what")[0] == "这是中文，wait...what"

@@ -34,3 +34,18 @@ def test_always_converts_and_never_does_nothing() -> None:
 def test_simplified_text_quoting_traditional_is_left_alone(news: list[str]) -> None:
     quoted = news[6] + "\n·專訪《命案》鄭保瑞和游乃海深度談電影｜編劇親揭劇本意思"
     assert SimplifyScript()({"text": quoted}).doc == {"text": quoted}
+
+
+def test_pinyin_notes_decide_where_the_script_cannot() -> None:
+    # Short text whose table conversion reads exactly like Hong Kong writing: the script alone leaves it.
+    from suanli.data.damage import annotate_pinyin
+
+    text = "他们在市场上发现了这个问题，然后进行了调查。"
+    table = to_traditional_by_table(text)
+    assert str(_converter("s2hk").convert(text)) == table
+    assert SimplifyScript()({"text": table}).doc == {"text": table}
+    noted = annotate_pinyin(table)
+    assert noted != table
+    converted = SimplifyScript()({"text": noted}).doc
+    assert converted is not None and "們" not in converted["text"] and "场(" in converted["text"]
+    assert SimplifyScript(pinyin_evidence=False)({"text": noted}).doc == {"text": noted}

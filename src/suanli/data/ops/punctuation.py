@@ -14,9 +14,14 @@ import re
 from suanli.data.ops import charclass
 from suanli.data.ops.operator import TextOperator
 
-_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "&": "＆"}
 _FULL_FORMS = re.compile("[，：；？！（）]")
-_MARKS = re.compile(r"[,:;?!]|\.{3,}")
+# A run of ``?`` and ``!`` (``!!!``, ``?!``) takes the width of its context as one mark.
+_MARKS = re.compile(r"[?!]+|[,:;&]|\.{3,}")
+# NFKC spells ``℃`` as ``°C``; Chinese text writes the one-character sign after a number.
+_CELSIUS = re.compile(r"(?<=\d)°C")
+# A numbered item at the start of a line (``1)AI方向``) closes with ``）`` in Chinese text.
+_ITEM = re.compile(r"(?m)^(\d{1,2})\)(?=\S)")
 _PAREN = re.compile(r"\(([^()\n]{0,80})\)")
 
 
@@ -49,8 +54,12 @@ def _wants_full(text: str, start: int, end: int) -> bool:
         rest = text[end:].lstrip(" ")
         nxt = rest[:1]
     mark = text[start]
-    if mark == "." and not (is_chinese(prev) or is_chinese(nxt)):
-        return False
+    if mark == "." or mark == "&":
+        # An ellipsis is ``…`` in Chinese text unless it sits inside Latin words or numbers
+        # (``wait...what``); ``＆`` joins Chinese words (``崎岖＆严酷``), ``&`` Latin ones (``R&D``).
+        if mark == "&":
+            return is_chinese(prev) and is_chinese(nxt)
+        return not (prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum())
     if not (_ascii(prev) and _ascii(nxt)):
         return True
     if prev.isdigit() and nxt.isdigit():
@@ -79,8 +88,8 @@ def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
                 return s
             count += 1
             return "…" * (len(s) // 3)
-        count += 1
-        return _FULL[s]
+        count += len(s)
+        return "".join(_FULL[c] for c in s)
 
     def paren(match: re.Match[str]) -> str:
         nonlocal count
@@ -88,18 +97,26 @@ def restore(text: str, min_share: float = 0.1) -> tuple[str, int]:
         prev = match.string[match.start() - 1] if match.start() > 0 else ""
         # Chinese news writes full-width parentheses even around Latin text (``ETF（159915）``); only
         # a space-separated Latin aside keeps ASCII ones.
-        if any(is_chinese(c) for c in inner) or prev != " ":
+        # Numbered items (``（1）``) are full-width after a space too.
+        if any(is_chinese(c) for c in inner) or prev != " " or inner.isdigit():
             count += 1
             return "（" + inner + "）"
         return match.group(0)
 
+    if "(" in source:
+        # Parentheses first, so that a mark after ``）`` sees Chinese context (``（-6），18洞``).
+        source = _PAREN.sub(paren, source)
+    if ")" in source:
+        source, n = _ITEM.subn(r"\1）", source)
+        count += n
     out = _MARKS.sub(mark, source)
+    if "°C" in out:
+        out, n = _CELSIUS.subn("℃", out)
+        count += n
     if "¥" in out:
         # NFKC folds the full-width yuan sign; Chinese text writes ``￥``.
         count += out.count("¥")
         out = out.replace("¥", "￥")
-    if "(" in out:
-        out = _PAREN.sub(paren, out)
     return out, count
 
 

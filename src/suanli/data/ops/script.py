@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from suanli.data.ops import charclass
+from suanli.data.ops import charclass, pinyin_notes
 from suanli.data.ops.operator import TextOperator
 
 
@@ -79,7 +79,9 @@ class SimplifyScript(TextOperator):
     ``mode``: ``auto`` converts only documents that look like a mechanical Simplified-to-Traditional
     conversion (content-farm damage: ``min_share`` of the Han characters change, and converting back
     yields no phrase-level ambiguity the text would reveal); ``always`` converts every document;
-    ``never`` is a no-op (handy to switch a recipe step off).
+    ``never`` is a no-op (handy to switch a recipe step off). ``pinyin_evidence``: where the script
+    cannot tell (the text reads the same as a Hong Kong or Taiwan conversion), verified pinyin notes,
+    the content farm's other damage, decide for conversion.
 
     Why ``auto`` can tell the two apart: a one-to-one table maps characters without looking at words, so
     it writes Traditional forms that no Taiwanese or Hong Kong writer uses for that word (``發`` for
@@ -91,7 +93,8 @@ class SimplifyScript(TextOperator):
     name = "simplify_script"
 
     def __init__(self, field: str = "text", mode: str = "auto", min_share: float = 0.05,
-                 marker_share: float = 0.0, max_simplified_share: float = 0.15) -> None:
+                 marker_share: float = 0.0, max_simplified_share: float = 0.15,
+                 pinyin_evidence: bool = True) -> None:
         super().__init__(field)
         if mode not in ("auto", "always", "never"):
             raise ValueError(f"mode must be auto, always or never, not {mode!r}")
@@ -99,6 +102,7 @@ class SimplifyScript(TextOperator):
         self.min_share = min_share
         self.marker_share = marker_share
         self.max_simplified_share = max_simplified_share
+        self.pinyin_evidence = pinyin_evidence
 
     def looks_mechanical(self, text: str, sample: int = 1500) -> bool:
         """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
@@ -122,8 +126,13 @@ class SimplifyScript(TextOperator):
 
         # Convert back the way Hong Kong and Taiwan (with its phrase table) write: genuine Traditional
         # text comes back unchanged in one of them; a character-table conversion differs in both.
-        return (differs("s2hk") / han > self.marker_share
-                and differs("s2twp") / han > self.marker_share)
+        if differs("s2hk") / han > self.marker_share and differs("s2twp") / han > self.marker_share:
+            return True
+        # A short text may hold no character where the table and a regional convention disagree: then
+        # the script alone cannot tell, and the farm's other fingerprint decides, pinyin notes that
+        # are readings of the characters they follow (``數(shù)``). Run this step before
+        # ``strip_pinyin`` for that evidence to be seen.
+        return self.pinyin_evidence and pinyin_notes.strip_annotations(text)[1] > 0
 
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         if self.mode == "never":
