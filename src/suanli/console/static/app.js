@@ -12,8 +12,10 @@ const suanli = (() => {
 
   /** An element: attrs may hold class, on<event> handlers, dataset-like attributes; null children are skipped. */
   function el(tag, attrs = {}, ...children) {
-    const svg = ["svg", "g", "rect", "line", "polyline", "path", "text", "circle", "title"].includes(tag);
-    const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+    // SVG elements by name; "svg:a" is a link inside a drawing.
+    const svg = tag.startsWith("svg:") || ["svg", "g", "rect", "line", "polyline", "path", "text", "circle", "title"].includes(tag);
+    const name = tag.replace(/^svg:/, "");
+    const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", name) : document.createElement(name);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
@@ -189,7 +191,7 @@ const suanli = (() => {
     const tenant = await api(`/api/v1/tenants/${enc(state.tenant)}`);
     $("tenant-title").textContent = tenant.display_name || tenant.name;
     $("tenant-facts").replaceChildren(badge(tenant.status), ...[["tenant", tenant.name], ["industry", tenant.industry],
-      ["storage quota", `${(tenant.storage_quota_bytes / 1e9).toFixed(0)} GB`], ["since", when(tenant.created_at)]]
+      ["storage quota", tenant.storage_quota_bytes ? bytes(tenant.storage_quota_bytes) : "unlimited"], ["since", when(tenant.created_at)]]
       .map(([k, v]) => el("span", { class: "fact" }, el("b", {}, k), v)));
   }
 
@@ -214,7 +216,19 @@ const suanli = (() => {
     const view = {
       page, root, params, tenant: wanted, me: state.me, first: true, data: {},
       $: (id) => root.querySelector(`#${id}`),
-      fill: (id, ...nodes) => { const n = root.querySelector(`#${id}`); if (n) n.replaceChildren(...nodes.flat()); },
+      fill: (id, ...nodes) => {
+        const n = root.querySelector(`#${id}`);
+        if (n) n.replaceChildren(...nodes.flat().filter((x) => x !== null && x !== undefined && x !== false));
+      },
+      /** Node names by id (placements name nodes by id), read once per page visit. */
+      nodeNames: async () => {
+        if (!view.data.nodeNames) {
+          const clusters = await api("/api/v1/clusters");
+          const details = await Promise.all(clusters.map((c) => api(`/api/v1/clusters/${enc(c.name)}`)));
+          view.data.nodeNames = new Map(details.flatMap((c) => c.nodes.map((n) => [n.id, `${c.name}/${n.name}`])));
+        }
+        return view.data.nodeNames;
+      },
       base: `/api/v1/tenants/${enc(wanted)}`,
     };
     state.view = view;

@@ -25,7 +25,7 @@
     }
     for (const ver of sorted) {
       const { x, y } = pos(ver.number);
-      const g = el("a", { href: suanli.href({ page: "datasets", dataset, version: ver.number }) },
+      const g = el("svg:a", { href: suanli.href({ page: "datasets", dataset, version: ver.number }) },
         el("rect", { class: `vbox${ver.number === selected ? " on" : ""}${ver.report ? " curated" : ""}`, x, y, width: W, height: H, rx: 8 }),
         el("text", { class: "vtitle", x: x + 10, y: y + 20 }, `v${ver.number}${ver.recipe ? ` · ${ver.recipe}` : ""}`),
         el("text", { class: "vsub", x: x + 10, y: y + 40 }, `${num(ver.total_documents)} docs · ${bytes(ver.total_bytes)}`));

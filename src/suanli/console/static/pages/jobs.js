@@ -71,6 +71,7 @@
     const id = v.params.job;
     const [job, events] = await Promise.all([api(`${v.base}/jobs/${enc(id)}`), api(`${v.base}/jobs/${enc(id)}/events`)]);
     const before = v.data.offset || 0;
+    const names = job.placement ? await v.nodeNames() : new Map();
     await tail(v);
     const now = Date.now();
     if (v.first) {
@@ -99,7 +100,7 @@
       el("div", { class: "cmd" }, code(job.command.join(" "))));
     v.fill("events", timeline(events, job, now));
     v.fill("placement", job.placement
-      ? table(["Node", "Devices"], job.placement.devices, ([n, d]) => [code(n), d.join(", ")])
+      ? table(["Node", "Devices"], job.placement.devices, ([n, d]) => [code(names.get(n) || n), d.join(", ")])
       : el("div", { class: "empty" }, FINAL.includes(job.state) ? "released" : "not placed yet"));
     const pre = v.$("log");
     if (pre && (v.first || v.data.offset !== before)) {

@@ -17,7 +17,7 @@
       el("div", { class: "eta-axis" }, el("span", {}, "now"), el("span", {}, `+${duration(span / 1000)}`)),
       ...timed.map((j) => {
         const at = Math.max(0, new Date(j.estimated_start_at).getTime() - now);
-        return el("div", { class: "eta-row" }, el("span", { class: "eta-label" }, `#${j.queue_position ?? "–"} ${j.name || j.id}`),
+        return el("div", { class: "eta-row" }, el("span", { class: "eta-label" }, `#${position(j)} ${j.name || j.id}`),
           el("div", { class: "eta-track" }, el("div", { class: "eta-wait", style: { width: `${(100 * at) / span}%` } }),
             el("div", { class: "eta-dot", style: { left: `${(100 * at) / span}%` }, title: when(j.estimated_start_at) })));
       }));
@@ -33,7 +33,11 @@
       el("div", { class: "bar-track small" }, el("div", { class: `bar-fill${share > 0.9 ? " over" : ""}`, style: { width: `${100 * share}%` } })));
   }
 
-  const where = (j) => (j.placement ? j.placement.devices.map(([n, d]) => `${n}:${d.join(",")}`).join(" ") : "—");
+  const where = (j, names) => (j.placement ? j.placement.devices.map(([n, d]) => `${names.get(n) || n}:${d.join(",")}`).join(" ") : "—");
+  const position = (j) => (j.queue_position === null || j.queue_position === undefined ? "–" : j.queue_position + 1);
+
+  /** An estimated start: "in 5m", or "next pass" when it is due already (the scheduler expects it now). */
+  const eta = (iso, now) => (!iso ? "unknown" : new Date(iso).getTime() <= now ? "next pass" : ago(iso, now));
 
   suanli.register({
     id: "queue", title: "Queue", group: "Training", icon: "☰", order: 40,
@@ -42,6 +46,7 @@
         api(`/api/v1/queue?tenant=${suanli.enc(v.tenant)}&limit=500`),
         Promise.all(["admitted", "starting", "running"].map((s) => all(`${v.base}/jobs?state=${s}`, 1))).then((x) => x.flat()),
       ]);
+      const names = await v.nodeNames();
       const now = Date.now();
       if (v.first) {
         v.root.replaceChildren(el("div", { class: "grid" },
@@ -51,15 +56,15 @@
           card("Running", el("div", { id: "running" }), { wide: true })));
       }
       v.fill("queue", table(["#", "Job", "Demand", "Priority", "State", "Pending reason", "Estimated start", "Waiting"], waiting,
-        (j) => [j.queue_position ?? "–", el("div", {}, link({ page: "jobs", job: j.id }, j.name || j.id), el("div", { class: "muted small" }, j.id)),
+        (j) => [position(j), el("div", {}, link({ page: "jobs", job: j.id }, j.name || j.id), el("div", { class: "muted small" }, j.id)),
           demand(j), badge(j.priority_class, "role"), badge(j.state),
           el("span", { class: "reason" }, j.pending_reason || "waiting for the next scheduling pass"),
-          j.estimated_start_at ? el("span", { title: when(j.estimated_start_at) }, ago(j.estimated_start_at, now)) : "unknown",
+          el("span", { title: when(j.estimated_start_at) }, eta(j.estimated_start_at, now)),
           ago(j.created_at, now)], { empty: "nothing waiting", class: "queue-table" }));
       v.fill("eta", timeline(waiting, now));
       active.sort((a, b) => (a.started_at || a.admitted_at || "").localeCompare(b.started_at || b.admitted_at || ""));
       v.fill("running", table(["Job", "Demand", "State", "Devices", "Runtime", "Restarts"], active,
-        (j) => [link({ page: "jobs", job: j.id }, j.name || j.id), demand(j), badge(j.state), code(where(j)), runtime(j, now),
+        (j) => [link({ page: "jobs", job: j.id }, j.name || j.id), demand(j), badge(j.state), code(where(j, names)), runtime(j, now),
           j.restart_count], { empty: "nothing running" }));
     },
   });
