@@ -54,6 +54,8 @@ def submit(
     restart: Annotated[str, typer.Option(help="never or on-failure(N)")] = "never",
     dataset: Annotated[list[str] | None, typer.Option(
         "--dataset", "-d", help="Mount a dataset version read-only: NAME@VERSION or NAME (repeatable)")] = None,
+    output_model: Annotated[str | None, typer.Option(
+        help="Register what the job writes to $SUANLI_OUTPUT_DIR as the next version of this model")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -62,7 +64,7 @@ def submit(
         "name": name, "accelerators": accelerators, "kind": kind, "min_memory_gb": min_memory_gb, "nodes": nodes,
         "priority_class": priority, "max_runtime_s": duration(max_runtime) if max_runtime else None,
         "env": _env(env or []), "checkpoint_dir": checkpoint_dir, "restart_policy": restart,
-        "datasets": dataset or [],
+        "datasets": dataset or [], **({"output_model": output_model} if output_model else {}),
     }
     text = script.read_text() if script else None
     with client() as c:

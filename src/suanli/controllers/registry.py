@@ -11,6 +11,7 @@ from suanli.governance.service.bridge import MeteringController
 from suanli.governance.service.controller import BudgetController
 from suanli.objects import store_from_env
 from suanli.serving.deployments.controller import DeploymentController
+from suanli.serving.registry.outputs import OutputRegistrar
 from suanli.training.controller import JobController
 
 
@@ -23,4 +24,5 @@ def all_controllers(home: Path) -> list[Controller]:
         UploadExpiry(store_from_env(home)),
         DeploymentController(home),
         JobController(home),
+        OutputRegistrar(home),
     ]

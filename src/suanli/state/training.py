@@ -100,6 +100,12 @@ class TrainingJob(Claimable, Base):
     admitted_at: Mapped[datetime | None] = mapped_column(default=None)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    output_model: Mapped[str | None] = mapped_column(String(63), default=None)
+    """A registry model of the tenant: the folder the job writes to ``$SUANLI_OUTPUT_DIR`` becomes its next version."""
+    output_version_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    """The model version registered from the output, once the job succeeded."""
+    output_error: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why the output could not be registered (the job itself still succeeded)."""
 
 
 class JobEvent(Base):

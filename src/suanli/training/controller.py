@@ -47,6 +47,7 @@ from suanli.state.training import (
 )
 from suanli.training import clusters, mounts
 from suanli.training.jobs import record
+from suanli.training.outputs import output_dir
 from suanli.training.snapshot import World, at, build, node_names, placement_json
 
 log = logging.getLogger("suanli.training")
@@ -265,6 +266,8 @@ class JobController:
         env = {str(k): str(v) for k, v in job.env.items()}
         try:
             env |= mounts.stage(session, self.store, self.home / MOUNTS, job.datasets or [])
+            if job.output_model:
+                env["SUANLI_OUTPUT_DIR"] = str(output_dir(self.home, job.tenant_id, job.id))
             spec = LaunchSpec(
                 job_id=job.id, tenant=job.tenant_id, command=tuple(job.command), kind=job.placement["kind"],
                 devices=devices, env=env, checkpoint_dir=self._checkpoint_dir(job),

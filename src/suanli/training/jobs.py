@@ -56,6 +56,9 @@ class JobRequest:
     """Dataset versions to mount read-only: ``name@N``, or ``name`` for the latest (see :mod:`.mounts`)."""
     classification: str | None = None
     """Data classification (public, internal, important, core): placement policy reads it."""
+    output_model: str | None = None
+    """A model of the tenant's registry (made if missing): what the job writes to ``$SUANLI_OUTPUT_DIR`` becomes
+    its next version when the job succeeds, with the job and its first dataset version as lineage."""
 
 
 def printable(text: str) -> bool:
@@ -138,8 +141,10 @@ def validate(req: JobRequest) -> TrainingJob:
         raise InvalidInput("max_runtime_s must be between 0 and one year")
     if len(req.name) > 100 or not printable(req.name):
         raise InvalidInput("the job name is longer than 100 characters or has control characters")
+    if req.output_model is not None:
+        tenants.check_name(req.output_model, "output model")
     return TrainingJob(
-        name=req.name, command=command, env=_env(req.env), accelerator_kind=req.kind,
+        output_model=req.output_model, name=req.name, command=command, env=_env(req.env), accelerator_kind=req.kind,
         min_memory_gb=req.min_memory_gb, accelerators=req.accelerators, node_count=req.nodes,
         priority_class=req.priority_class, priority=PRIORITY_CLASSES[req.priority_class],
         max_runtime_s=req.max_runtime_s, checkpoint_dir=_checkpoint_dir(req.checkpoint_dir),

@@ -42,6 +42,8 @@ class JobSubmit(Body):
         description="dataset versions of the tenant mounted read-only: NAME@VERSION, or NAME for the latest")
     classification: str | None = Field(default=None, max_length=20,
                                        description="data classification: public, internal, important or core")
+    output_model: str | None = Field(default=None, max_length=63,
+                                     description="register $SUANLI_OUTPUT_DIR as the next version of this model")
 
 
 class JobOut(Out):
@@ -74,6 +76,9 @@ class JobOut(Out):
     admitted_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    output_model: str | None = None
+    output_version_id: str | None = None
+    output_error: str | None = None
 
     @classmethod
     def of(cls, job: TrainingJob) -> JobOut:
