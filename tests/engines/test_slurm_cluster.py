@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.api.helpers import make_tenant
+from tests.appliance.test_up import Server
 from tests.jobs.conftest import job_state, wait_for
 
 from suanli.client import Client
@@ -155,3 +158,47 @@ def test_bad_slurm_configs_are_refused(platform, slurm_cluster) -> None:  # type
         with pytest.raises(InvalidInput):
             admin.create_cluster("bad", engine="slurm", config=config)
     assert "bad" not in [c["name"] for c in admin.clusters()]
+
+
+def test_slurm_jobs_survive_a_sigkilled_server(  # type: ignore[no-untyped-def]
+        tmp_path: Path, database_url: str, slurm_cluster) -> None:
+    server = Server(tmp_path / "home", database_url)
+    server.env.pop("SUANLI_LOCAL_ACCELERATORS", None)
+    server.start()
+    try:
+        admin = Client(server.url, server.token())
+        admin.create_cluster("hpc", engine="slurm", config={"slurm_conf": slurm_cluster["slurm_conf"]})
+        admin.create_tenant("acme")
+        finishes = admin.submit_job("acme", script="sleep 3; echo finished", kind="nvidia-a100")["id"]
+        survives = admin.submit_job("acme", script=GRACEFUL, kind="nvidia-a100")["id"]
+        until(lambda: all(admin.job("acme", j)["state"] == "running" for j in (finishes, survives)), 60)
+
+        server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        server.proc.wait()  # type: ignore[union-attr]
+        until(lambda: squeue(slurm_cluster, f"suanli-{finishes}-0") == ["COMPLETED"], 30)
+
+        server.start()
+        until(lambda: admin.job("acme", finishes)["state"] == "succeeded", 30)
+        assert "finished" in admin.job_logs("acme", finishes)["data"]
+        assert admin.job("acme", survives)["state"] == "running"
+        assert squeue(slurm_cluster, f"suanli-{survives}-0") == ["RUNNING"]  # adopted, not started again
+        assert squeue(slurm_cluster, f"suanli-{survives}-1") == []
+        assert admin.job_logs("acme", survives)["data"].count("--- suanli: start") == 1
+        admin.cancel_job("acme", survives)
+        until(lambda: admin.job("acme", survives)["state"] == "cancelled", 30)
+        code, err = server.stop()
+        assert code == 0, err
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+
+
+def until(check: Callable[[], Any], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
