@@ -82,23 +82,9 @@ def invoice(
     Replayed records count once; records of other tenants are ignored; usage in a pool without a
     price book, or before its SKU had any price, is refused with InvalidInput rather than billed as 0.
     """
-    start, end = month_bounds(month, tz)
-    books: dict[str, PriceBook] = {}
-    for book in price_books:
-        if book.pool in books:
-            raise InvalidInput(f"two price books for pool {book.pool!r}")
-        books[book.pool] = book
-
-    usage: dict[tuple[str, str, str, Sku, datetime], tuple[Price, Decimal]] = {}
+    books = _books(price_books)
+    usage = line_usage(tenant, month, records, books, tz)
     with decimal.localcontext(prec=PRECISION):
-        for record in deduplicate(records):
-            if record.tenant != tenant:
-                continue
-            for price, amount in _priced_usage(record, books, start, end):
-                key = (record.subject, record.user, record.pool, record.sku, price.effective)
-                _, before = usage.get(key, (price, Decimal(0)))
-                usage[key] = (price, before + amount)
-
         lines = []
         for (subject, user, pool, sku, effective), (price, amount) in sorted(usage.items(), key=_line_order):
             unit_price, layers = books[pool].tenant_price(price)
@@ -119,6 +105,51 @@ def invoice(
             )
     total = sum((line.amount for line in lines), Decimal(0))
     return Invoice(tenant=tenant, month=month, lines=tuple(lines), total=total)
+
+
+LineUsage = dict[tuple[str, str, str, Sku, datetime], tuple[Price, Decimal]]
+"""Native usage per invoice line (subject, user, pool, SKU, price version), with the price of the line."""
+
+
+def line_usage(
+    tenant: str, month: str, records: Iterable[UsageRecord], books: dict[str, PriceBook], tz: tzinfo = CHINA_TZ,
+    into: LineUsage | None = None,
+) -> LineUsage:
+    """Add the usage of ``records`` to the lines it belongs to (``into``, or new lines).
+
+    Usage per line is a plain sum, so lines of records already seen can be kept and only new records
+    added (what the budget check does); the records given must not have been added before.
+    """
+    start, end = month_bounds(month, tz)
+    usage: LineUsage = {} if into is None else into
+    with decimal.localcontext(prec=PRECISION):
+        for record in deduplicate(records):
+            if record.tenant != tenant:
+                continue
+            for price, amount in _priced_usage(record, books, start, end):
+                key = (record.subject, record.user, record.pool, record.sku, price.effective)
+                _, before = usage.get(key, (price, Decimal(0)))
+                usage[key] = (price, before + amount)
+    return usage
+
+
+def total_of(usage: LineUsage, books: dict[str, PriceBook]) -> Decimal:
+    """The invoice total of these lines: each line rounded to the fen, then summed (the invoice's rule)."""
+    with decimal.localcontext(prec=PRECISION):
+        total = Decimal(0)
+        for (_, _, pool, sku, _), (price, amount) in usage.items():
+            unit_price, _ = books[pool].tenant_price(price)
+            total += yuan(amount * unit_price / sku.meter.native_per_priced)
+    return total
+
+
+def _books(price_books: Iterable[PriceBook]) -> dict[str, PriceBook]:
+    books: dict[str, PriceBook] = {}
+    for book in price_books:
+        if book.pool in books:
+            raise InvalidInput(f"two price books for pool {book.pool!r}")
+        books[book.pool] = book
+    return books
 
 
 def _priced_usage(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from suanli.core.money import yuan
 from suanli.governance.budgets import Budget, BudgetState, RunningWork, StopDecision, hard_stop, observe
 from suanli.governance.periods import CHINA_TZ, month_bounds
 from suanli.governance.service.catalog import exact
-from suanli.governance.service.ledger import compute_invoice
+from suanli.governance.service.spending import month_spent
 from suanli.state.governance import BudgetAlertEvent, TenantBudget
 from suanli.state.models import Tenant, utcnow
 from suanli.tenancy import tenants
@@ -103,9 +103,23 @@ def check_budget(session: Session, tenant: str, now: datetime, estimate: Decimal
     return hard_stop(_state(session, row_tenant, row), estimate)
 
 
-def require_budget(session: Session, tenant: str, now: datetime, estimate: Decimal = Decimal(0)) -> None:
-    """Raise QuotaExceeded (429) with the reason when the budget's hard stop refuses new work."""
-    decision = check_budget(session, tenant, now, estimate)
+_HARD_STOP = (
+    select(TenantBudget.id)
+    .where(TenantBudget.tenant_id == bindparam("tenant"), TenantBudget.month == bindparam("month"),
+           TenantBudget.hard_stop.is_(True))
+    .limit(1)
+)
+
+
+def require_budget(session: Session, tenant_id: str, now: datetime, estimate: Decimal = Decimal(0)) -> None:
+    """Raise QuotaExceeded (429) with the reason when the budget's hard stop refuses new work.
+
+    ``tenant_id`` is the id of a tenant the caller has resolved. Every job submission passes here: a tenant
+    without a hard-stop budget this month (nothing can refuse it) costs one small precompiled query.
+    """
+    if session.execute(_HARD_STOP, {"tenant": tenant_id, "month": month_of(now)}).first() is None:
+        return
+    decision = check_budget(session, tenant_id, now, estimate)
     if decision.refuse_new:
         raise QuotaExceeded(decision.reason, details={"budget": "hard_stop", "running": decision.running.value})
 
@@ -201,7 +215,7 @@ def _find(session: Session, tenant_id: str, month: str) -> TenantBudget | None:
 
 def _state(session: Session, tenant: Tenant, row: TenantBudget) -> BudgetState:
     budget = Budget(tenant.name, row.month, row.limit, row.hard_stop, RunningWork(row.running))
-    spent = compute_invoice(session, tenant.id, row.month).total
+    spent = month_spent(session, tenant.id, row.month)
     fired = session.scalars(
         select(BudgetAlertEvent.threshold).where(
             BudgetAlertEvent.tenant_id == tenant.id, BudgetAlertEvent.month == row.month

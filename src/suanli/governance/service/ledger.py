@@ -28,6 +28,7 @@ from suanli.governance.metering import UsageRecord, deduplicate, rollup_hourly
 from suanli.governance.periods import CHINA_TZ, month_bounds
 from suanli.governance.pricing import Sku
 from suanli.governance.service.catalog import exact, price_books
+from suanli.governance.service.spending import WROTE_USAGE
 from suanli.state.governance import MeteredUsage, TenantBudget
 from suanli.state.models import Tenant, utcnow
 from suanli.tenancy import tenants
@@ -68,6 +69,7 @@ def record_usage(session: Session, records: Iterable[UsageRecord], now: datetime
         for r in batch if r.key not in before
     ]
     if rows:
+        session.info[WROTE_USAGE] = True  # this transaction may roll back: the spending memo must not keep it
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.execute(dialect.insert(MeteredUsage).on_conflict_do_nothing(index_elements=["key"]), rows)
     stored = {row.key: row for row in session.scalars(select(MeteredUsage).where(MeteredUsage.key.in_(keys)))}
