@@ -45,6 +45,37 @@ def _slurm_connect(config: Mapping[str, Any], home: Path) -> Engine:
 CONNECTORS["slurm"] = Connector(check=_slurm_check, connect=_slurm_connect)
 
 
+def _ray_check(config: Mapping[str, Any]) -> dict[str, Any]:
+    from suanli.engines import ray_config
+
+    return ray_config.check(config)
+
+
+def _ray_connect(config: Mapping[str, Any], home: Path) -> Engine:
+    from suanli.engines.ray import RayEngine
+    from suanli.engines.ray_config import RayConfig
+
+    return RayEngine(RayConfig.of(config))
+
+
+CONNECTORS["ray"] = Connector(check=_ray_check, connect=_ray_connect)
+
+
+def _kubernetes_check(config: Mapping[str, Any]) -> dict[str, Any]:
+    from suanli.engines import kubernetes
+
+    return kubernetes.check_config(config)
+
+
+def _kubernetes_connect(config: Mapping[str, Any], home: Path) -> Engine:
+    from suanli.engines import kubernetes
+
+    return kubernetes.connect(config, home)
+
+
+CONNECTORS["kubernetes"] = Connector(check=_kubernetes_check, connect=_kubernetes_connect)
+
+
 def check_config(engine: str, config: Mapping[str, Any]) -> dict[str, Any]:
     """The validated config of a cluster of ``engine``; engines without a connector take no config."""
     if len(json.dumps(config)) > MAX_CONFIG_BYTES:
