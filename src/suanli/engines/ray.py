@@ -1,0 +1,199 @@
+"""The ``ray`` engine: jobs on a real Ray cluster through Ray's Jobs REST API.
+
+suanli decides admission, order and placement (node -> device indices); this engine starts each rank as
+a Ray job pinned to its node (:mod:`suanli.engines.ray_runs`), reads its state back, stops it, and serves
+its logs. The machines come from Ray's state API (alive nodes only), read as suanli nodes by
+:mod:`suanli.engines.ray_config`.
+
+It speaks HTTP to the head's dashboard (``/api/jobs/``, ``/api/v0/nodes``) with httpx rather than through
+``ray.job_submission.JobSubmissionClient``: the SDK's calls take no timeout (a hung dashboard would freeze
+the scheduling pass, which holds the database's write lock), it checks versions on construction, and the
+server needs no Ray install nor a Ray version equal to the cluster's. The REST API is the one the SDK calls.
+``transport`` is the seam for tests (an ``httpx.MockTransport``); credentials, where the cluster wants
+them, come from the server's environment (``RAY_AUTH_TOKEN``), never from the cluster's config.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from suanli.engines.base import LaunchSpec, NodeReport, RunStatus
+from suanli.engines.ray_config import RayConfig, RayNode, Target, inventory
+from suanli.engines.ray_runs import PREFIX, combined, is_terminal, parse_submission, rank_status, requests
+
+log = logging.getLogger("suanli.engines.ray")
+
+TIMEOUT_S = 10.0
+
+
+class RayUnavailable(Exception):
+    """The Ray head did not answer (or answered something that is not the Jobs API)."""
+
+
+class RayEngine:
+    """Runs jobs on the Ray cluster whose dashboard is at ``config.address``."""
+
+    name = "ray"
+
+    def __init__(self, config: RayConfig, transport: httpx.BaseTransport | None = None,
+                 timeout_s: float = TIMEOUT_S) -> None:
+        self.config = config
+        headers = {"Authorization": f"Bearer {token}"} if (token := os.environ.get("RAY_AUTH_TOKEN")) else {}
+        self._http = httpx.Client(base_url=config.address, timeout=timeout_s, transport=transport, headers=headers)
+        self._targets: dict[str, Target] = {}
+        self._notes: set[str] = set()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # inventory ------------------------------------------------------------------------------------
+
+    def inventory(self) -> list[NodeReport]:
+        """The cluster's nodes with their devices (dead ones unhealthy); :class:`RayUnavailable` if the head is away."""
+        body = self._get("/api/v0/nodes", params={"detail": "1", "limit": "10000"})
+        try:
+            rows = body["data"]["result"]["result"]
+            nodes = [RayNode(str(r["node_ip"]), {str(k): float(v) for k, v in (r.get("resources_total") or {}).items()},
+                             {str(k): str(v) for k, v in (r.get("labels") or {}).items()}, r.get("state") == "ALIVE")
+                     for r in rows]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RayUnavailable(f"unexpected answer from {self.config.address}/api/v0/nodes: {exc!r}") from None
+        reports, targets, notes = inventory(nodes, self.config)
+        for note in set(notes) - self._notes:
+            log.warning("ray cluster at %s: %s", self.config.address, note)
+        self._notes = set(notes)
+        self._targets = targets
+        return reports
+
+    # jobs -----------------------------------------------------------------------------------------
+
+    def submit(self, spec: LaunchSpec) -> dict[str, Any]:
+        """One Ray job per placed node; a submission id that exists already is adopted, never run twice."""
+        if any(node not in self._targets for node, _ in spec.devices):
+            self.inventory()
+        missing = [node for node, _ in spec.devices if node not in self._targets]
+        if missing:
+            raise RuntimeError(f"the Ray cluster has no alive node {missing[0]!r} with devices")
+        self._stop_other_starts(spec.job_id, spec.restart_count)
+        ranks: list[dict[str, Any]] = []
+        for rank in requests(spec, self._targets):
+            try:
+                self._submit_one(rank.body)
+            except Exception:
+                for done in ranks:  # a gang starts whole or not at all
+                    self._stop(done["submission_id"])
+                raise
+            ranks.append({"submission_id": rank.submission_id, "node": rank.node, "ip": rank.ip})
+        return {"engine": self.name, "address": self.config.address, "start": spec.restart_count, "ranks": ranks}
+
+    def status(self, job_id: str, handle: Mapping[str, Any]) -> RunStatus:
+        """Each rank's Ray job, combined; a broken gang's other ranks are stopped so none runs on alone.
+
+        An unreachable head reads as running: the cluster's nodes then stop heartbeating, and the node
+        grace of the cluster decides (the job is requeued), as for any machine that cannot be reached.
+        """
+        try:
+            states = [rank_status(self._details(r["submission_id"])) for r in handle.get("ranks", [])]
+        except RayUnavailable as exc:
+            return RunStatus("running", message=f"cannot reach Ray: {exc}")
+        result = combined(states)
+        if result.state in ("failed", "lost") and len(states) > 1:
+            for r, s in zip(handle["ranks"], states, strict=True):
+                if s.state == "running":
+                    self._stop(r["submission_id"])
+        return result
+
+    def cancel(self, job_id: str, handle: Mapping[str, Any], *, force: bool = False) -> None:
+        """Ray's stop: SIGTERM to the rank's process group, SIGKILL after the cluster's
+        ``RAY_JOB_STOP_WAIT_TIME_S`` (Ray's API has no separate kill, so ``force`` stops again)."""
+        for r in handle.get("ranks", []):
+            self._stop(r["submission_id"])
+
+    def logs(self, job_id: str, offset: int = 0, limit: int = 1 << 20) -> bytes:
+        """Rank 0's output of every start of the job, in order, each after a header line (as ``local``)."""
+        try:
+            listed = self._get("/api/jobs/")
+        except RayUnavailable:
+            return b""
+        starts = sorted((found[0], submission) for submission in _submissions(listed)
+                        if (found := parse_submission(job_id, submission)) and found[1] == 0)
+        text = bytearray()
+        for start, submission in starts:
+            text += f"--- suanli: start {start} of {job_id} on Ray ({submission}) ---\n".encode()
+            try:
+                answer = self._get(f"/api/jobs/{submission}/logs")
+            except RayUnavailable:
+                break
+            text += str(answer.get("logs", "") if isinstance(answer, dict) else "").encode()
+        return bytes(text[max(0, offset):max(0, offset) + max(0, limit)])
+
+    # http -----------------------------------------------------------------------------------------
+
+    def _submit_one(self, body: dict[str, Any]) -> None:
+        try:
+            answer = self._http.post("/api/jobs/", json=body)
+        except httpx.HTTPError as exc:
+            # The request may have reached Ray: adopt what is there, if anything.
+            if self._details(body["submission_id"]) is not None:
+                return
+            raise RayUnavailable(f"{self.config.address}: {exc}") from None
+        if answer.status_code == 200:
+            return
+        if "already exists" in answer.text:  # a launch repeated after a crash: adopt it
+            log.info("adopting Ray job %s", body["submission_id"])
+            return
+        raise RuntimeError(f"Ray refused the job ({answer.status_code}): {answer.text[-500:]}")
+
+    def _stop_other_starts(self, job_id: str, start: int) -> None:
+        """Stop what is left of this job's earlier starts (a lost node's rank may come back to life)."""
+        listed = self._get("/api/jobs/")
+        for submission, details in _submissions(listed).items():
+            found = parse_submission(job_id, submission)
+            if found is not None and found[0] != start and not is_terminal(details):
+                self._stop(submission)
+
+    def _details(self, submission: str) -> dict[str, Any] | None:
+        try:
+            answer = self._http.get(f"/api/jobs/{submission}")
+        except httpx.HTTPError as exc:
+            raise RayUnavailable(f"{self.config.address}: {exc}") from None
+        if answer.status_code == 404:
+            return None
+        found = self._json(answer)
+        if not isinstance(found, dict):
+            raise RayUnavailable(f"unexpected answer for job {submission}")
+        return found
+
+    def _stop(self, submission: str) -> None:
+        if not submission.startswith(PREFIX):
+            return  # only ever stop what suanli started
+        try:
+            self._http.post(f"/api/jobs/{submission}/stop")
+        except httpx.HTTPError as exc:
+            log.warning("could not stop Ray job %s: %s", submission, exc)
+
+    def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        try:
+            answer = self._http.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise RayUnavailable(f"{self.config.address}: {exc}") from None
+        return self._json(answer)
+
+    def _json(self, answer: httpx.Response) -> Any:
+        if answer.status_code != 200:
+            raise RayUnavailable(f"{answer.request.url} answered {answer.status_code}: {answer.text[-300:]}")
+        try:
+            return answer.json()
+        except ValueError:
+            raise RayUnavailable(f"{answer.request.url} answered something that is not JSON") from None
+
+
+def _submissions(listed: Any) -> dict[str, dict[str, Any]]:
+    """``GET /api/jobs/`` by submission id (jobs started by drivers, without one, left out)."""
+    rows = listed if isinstance(listed, list) else []
+    return {str(j["submission_id"]): j for j in rows if isinstance(j, dict) and j.get("submission_id")}
