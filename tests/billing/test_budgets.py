@@ -89,7 +89,7 @@ def test_alerts_fire_once_each_and_the_hard_stop_refuses(platform) -> None:  # t
         decision = check_budget(s, tenant_id, t0)
         assert decision.refuse_new and "new jobs and deployments are refused" in decision.reason
         with pytest.raises(errors.QuotaExceeded, match="budget"):
-            require_budget(s, "bank", t0)
+            require_budget(s, tenant_id, t0)
         assert not check_budget(s, "bank", t0 + timedelta(days=40)).refuse_new  # another month: no budget
         row = budgets._find(s, tenant_id, month)
         assert row is not None and budgets.evaluate(s, row, utcnow()) == []  # nothing fires twice
