@@ -56,12 +56,17 @@ def test_cluster_commands(env: dict[str, str]) -> None:
     assert json.loads(suanli("cluster", "cordon", "local", node, "--json", env=env).stdout)["schedulable"] == "cordoned"
     assert json.loads(suanli("cluster", "drain", "local", node, "--json", env=env).stdout)["schedulable"] == "draining"
     assert json.loads(suanli("cluster", "uncordon", "local", node, "--json", env=env).stdout)["schedulable"] == "ready"
-    assert suanli("cluster", "create", "gpu-east", "--engine", "slurm", "--region", "cn-east", env=env).returncode == 0
+    assert suanli("cluster", "create", "gpu-east", "--engine", "local", "--region", "cn-east", env=env).returncode == 0
     added = suanli("cluster", "add-node", "gpu-east", "n1", "--kind", "ascend-910b", "--count", "8", "--json", env=env)
     assert json.loads(added.stdout)["accelerator_count"] == 8
     listed = suanli("cluster", "list", env=env).stdout
     assert "gpu-east" in listed and "local" in listed
     bad = suanli("cluster", "create", "x", "--engine", "mainframe", env=env)
     assert bad.returncode == 1 and "unknown engine" in bad.stderr and "Traceback" not in bad.stderr
+    bad = suanli("cluster", "create", "x", "--engine", "slurm", "--config", "{nope", env=env)
+    assert bad.returncode == 2 and "not JSON" in bad.stderr
+    bad = suanli("cluster", "create", "x", "--engine", "slurm", "--config", '{"slurm_conf": "/nowhere/slurm.conf"}',
+                 env=env)
+    assert bad.returncode == 1 and "is not a file" in bad.stderr
     bad = suanli("job", "submit", "--max-runtime", "soon", "--", "true", env=env)
     assert bad.returncode == 1 and "invalid duration" in bad.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -44,12 +45,19 @@ def create(
     provider: Annotated[str, typer.Option(help="Who provides the machines")] = "self",
     region: Annotated[str, typer.Option(help="Where they are")] = "local",
     heartbeat_grace: Annotated[float, typer.Option(help="Seconds of silence before a node is lost")] = 60.0,
+    config: Annotated[str, typer.Option(help="Where the engine is reached, as JSON (see docs/jobs.md)")] = "{}",
     as_json: JsonOpt = False,
 ) -> None:
     """Create a cluster (platform admins)."""
+    try:
+        settings = json.loads(config)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--config is not JSON: {exc}") from None
+    if not isinstance(settings, dict):
+        raise typer.BadParameter("--config is a JSON object, e.g. '{\"address\": \"http://10.0.0.5:8265\"}'")
     with client() as c:
         found = c.create_cluster(name, engine=engine, provider=provider, region=region,
-                                 heartbeat_grace_s=heartbeat_grace)
+                                 heartbeat_grace_s=heartbeat_grace, config=settings)
     show(found, as_json=as_json, title=f"cluster {name}")
 
 
