@@ -40,7 +40,8 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
                               kind="ascend-910b", name="hello")
     failing = member.submit_job("acme", script="echo 'loading shards'; echo 'CUDA error: out of memory' >&2; exit 3",
                                 accelerators=1, kind="ascend-910b", name="oom")
-    drive(platform, lambda: all(member.job("acme", j["id"])["state"] in ("succeeded", "failed") for j in (hello, failing)))
+    drive(platform, lambda: all(member.job("acme", j["id"])["state"] in ("succeeded", "failed")
+                                for j in (hello, failing)))
     train = member.submit_job("acme", script=f"{sys.executable} - <<'EOF'\n{TRAIN}EOF\n", accelerators=4,
                               kind="nvidia-h100", name="sft-qwen-7b", max_runtime_s=3600)
     drive(platform, lambda: member.job("acme", train["id"])["state"] == "running")
@@ -51,7 +52,8 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
     ascend = next(n for n in local["nodes"] if n["accelerator_kind"] == "ascend-910b")
     admin.node_action("local", ascend["name"], "cordon")
     # A second cluster that an operator registered by hand: one node healthy, one draining, one never heard from.
-    admin.create_cluster("bj-ascend", engine="kubernetes", provider="telecom-cloud", region="cn-north", heartbeat_grace_s=1)
+    admin.create_cluster("bj-ascend", engine="kubernetes", provider="telecom-cloud", region="cn-north",
+                         heartbeat_grace_s=1)
     for i in range(3):
         admin.add_node("bj-ascend", f"a{i}", kind="ascend-910b", count=8, memory_gb=64, rack=f"rack-{i // 2}",
                        interconnect_domain="hccs-0")
@@ -87,7 +89,8 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
 
     page.click("#tab-jobs")
     jobs = page.locator("#jobs")
-    for name, state in (("hello", "succeeded"), ("oom", "failed"), ("sft-qwen-7b", "running"), ("eval-sweep", "pending")):
+    states = (("hello", "succeeded"), ("oom", "failed"), ("sft-qwen-7b", "running"), ("eval-sweep", "pending"))
+    for name, state in states:
         expect(jobs.locator("tr", has_text=name).locator(".badge")).to_have_text(state)
     page.click("a.chip:text-is('failed')")
     expect(jobs.locator("tbody tr")).to_have_count(1)
@@ -104,6 +107,8 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
     expect(log).to_contain_text("step 1 ")
     seen = log.inner_text().count("\n")
     page.wait_for_function("n => document.querySelector('#log').textContent.split('\\n').length > n + 10", arg=seen)
+    expect(page.locator("#page")).not_to_contain_text("null")
+    expect(page.locator("#placement")).to_contain_text("local/")  # node names, not ids
     shot(page, output_dir, "job-detail", database_url)
 
     page.click("#cancel-job")

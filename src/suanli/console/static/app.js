@@ -91,6 +91,8 @@ const suanli = (() => {
   const facts = (pairs) => el("div", { class: "facts" }, ...pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
     .map(([k, v]) => el("span", { class: "fact" }, el("b", {}, k), v)));
 
+  const present = (nodes) => nodes.flat().filter((x) => x !== null && x !== undefined && x !== false);
+
   // ---------- API ----------
 
   async function api(path, options = {}) {
@@ -218,8 +220,10 @@ const suanli = (() => {
       $: (id) => root.querySelector(`#${id}`),
       fill: (id, ...nodes) => {
         const n = root.querySelector(`#${id}`);
-        if (n) n.replaceChildren(...nodes.flat().filter((x) => x !== null && x !== undefined && x !== false));
+        if (n) n.replaceChildren(...present(nodes));
       },
+      /** Lay out the page's skeleton (on its first render); later renders fill its parts. */
+      mount: (...nodes) => root.replaceChildren(...present(nodes)),
       /** Node names by id (placements name nodes by id), read once per page visit. */
       nodeNames: async () => {
         if (!view.data.nodeNames) {

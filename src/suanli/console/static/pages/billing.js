@@ -19,7 +19,7 @@
       if (v.first) {
         const picker = el("input", { id: "billing-month", type: "month", "aria-label": "billing month", value: month });
         picker.addEventListener("change", () => { if (picker.value) suanli.go({ page: "billing", month: picker.value }); });
-        v.root.replaceChildren(el("div", { id: "billing", class: "grid" },
+        v.mount(el("div", { id: "billing", class: "grid" },
           card("Billing month ", null, { wide: true, extra: picker,
             note: "Months in China Standard Time. Amounts in CNY, rounded once per invoice line to the fen." }),
           card("Accelerator-hours by day", el("div", { id: "usage-by-day", class: "chart" })),

@@ -103,7 +103,7 @@
       const owned = jobsByDevice(active);
       const admin = v.me.role === "platform-admin";
       if (v.first) {
-        v.root.replaceChildren(el("div", { class: "grid" },
+        v.mount(el("div", { class: "grid" },
           card("Accelerators by kind", el("div", { id: "kind-summary" }), { wide: true }),
           el("div", { id: "clusters", class: "wide stack-cards" })));
       }

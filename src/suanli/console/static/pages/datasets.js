@@ -37,7 +37,7 @@
   async function renderList(v) {
     const [datasets, storage] = await Promise.all([all(`${v.base}/datasets`), api(`${v.base}/storage`)]);
     if (v.first) {
-      v.root.replaceChildren(el("div", { class: "grid" },
+      v.mount(el("div", { class: "grid" },
         card("Storage", el("div", { id: "storage" }), { wide: true }),
         card("Datasets", el("div", { id: "datasets" }), { wide: true })));
     }
@@ -94,7 +94,7 @@
       }
     }
     if (v.first) {
-      v.root.replaceChildren(el("div", { class: "crumbs" }, link({ page: "datasets" }, "Datasets"), " / ",
+      v.mount(el("div", { class: "crumbs" }, link({ page: "datasets" }, "Datasets"), " / ",
         chosen ? link({ page: "datasets", dataset: name }, name) : code(name), chosen ? [" / ", code(`v${chosen.number}`)] : null),
       el("div", { class: "grid" },
         card(null, el("div", { id: "dataset-head" }), { wide: true }),

@@ -44,7 +44,7 @@
         return link({ page: "models", model: name }, `${name}`);
       };
       if (v.first) {
-        v.root.replaceChildren(one ? el("div", { class: "crumbs" }, link({ page: "deployments" }, "Deployments"), " / ", code(one)) : null,
+        v.mount(one ? el("div", { class: "crumbs" }, link({ page: "deployments" }, "Deployments"), " / ", code(one)) : null,
           el("div", { id: "deployments", class: "grid" }), one ? el("div", { class: "grid" }, card("Replicas", el("div", { id: "replicas" }), { wide: true })) : null);
       }
       v.fill("deployments", deployments.length ? deployments.map((d) => deploymentCard(d, versionOf))

@@ -22,7 +22,7 @@
     jobs.reverse();  // newest first (ids sort by creation)
     const now = Date.now();
     if (v.first) {
-      v.root.replaceChildren(card("Jobs", el("div", {},
+      v.mount(card("Jobs", el("div", {},
         el("div", { class: "chips" }, link({ page: "jobs" }, "all", { class: `chip${state ? "" : " on"}` }),
           ...STATES.map((s) => link({ page: "jobs", state: s }, s, { class: `chip${s === state ? " on" : ""}` }))),
         el("div", { id: "jobs" })), { wide: true }));
@@ -76,7 +76,7 @@
     const now = Date.now();
     if (v.first) {
       const pre = el("pre", { id: "log", class: "log", tabindex: "0" });
-      v.root.replaceChildren(el("div", { class: "crumbs" }, link({ page: "jobs" }, "Jobs"), " / ", code(id)),
+      v.mount(el("div", { class: "crumbs" }, link({ page: "jobs" }, "Jobs"), " / ", code(id)),
         el("div", { class: "grid" },
           card(null, el("div", { id: "job-head" }), { wide: true }),
           card("Events", el("div", { id: "events" })),

@@ -23,7 +23,7 @@
   async function renderList(v) {
     const models = await all(`${v.base}/models`);
     const versions = await Promise.all(models.map((m) => all(`${v.base}/models/${enc(m.name)}/versions`, 1)));
-    if (v.first) v.root.replaceChildren(card("Model registry", el("div", { id: "models" }), { wide: true }));
+    if (v.first) v.mount(card("Model registry", el("div", { id: "models" }), { wide: true }));
     v.fill("models", table(["Model", "Description", "Versions", "Latest", "Architecture", "Parameters", "Created"], models,
       (m, i = models.indexOf(m)) => {
         const latest = versions[i].filter((x) => x.status === "ready").at(-1) || versions[i].at(-1);
@@ -37,7 +37,7 @@
     const name = v.params.model;
     const [model, versions] = await Promise.all([api(`${v.base}/models/${enc(name)}`), all(`${v.base}/models/${enc(name)}/versions`)]);
     if (v.first) {
-      v.root.replaceChildren(el("div", { class: "crumbs" }, link({ page: "models" }, "Models"), " / ", code(name)),
+      v.mount(el("div", { class: "crumbs" }, link({ page: "models" }, "Models"), " / ", code(name)),
         el("div", { class: "grid" }, card(null, el("div", { id: "model-head" }), { wide: true }),
           card("Versions", el("div", { id: "model-versions" }), { wide: true })));
     }

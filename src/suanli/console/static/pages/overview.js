@@ -28,7 +28,7 @@
         admin ? api(`/api/v1/audit?tenant=${suanli.enc(v.tenant)}&limit=15`).then((r) => r.items) : null,
       ]);
       if (v.first) {
-        v.root.replaceChildren(
+        v.mount(
           el("div", { id: "tiles", class: "tiles" }),
           el("div", { class: "grid" },
             card("Accelerator quotas", el("div", { id: "quotas" }),

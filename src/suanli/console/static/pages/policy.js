@@ -61,7 +61,7 @@
         api(`${v.base}/placement-decisions?limit=25`), rules(v),
       ]);
       if (v.first) {
-        v.root.replaceChildren(el("div", { class: "grid" },
+        v.mount(el("div", { class: "grid" },
           card("Residency", el("div", { id: "residency" })),
           card("Rules in force", el("div", { id: "rules" }), { note: "A negative list: whatever no rule forbids is allowed." }),
           card("Quote", el("div", {}, quoteForm(v), el("div", { id: "quote-result" })), { wide: true,

@@ -49,7 +49,7 @@
       const names = await v.nodeNames();
       const now = Date.now();
       if (v.first) {
-        v.root.replaceChildren(el("div", { class: "grid" },
+        v.mount(el("div", { class: "grid" },
           card("Waiting", el("div", { id: "queue" }), { wide: true,
             note: "In the order of the scheduler's last pass. A job waits for quota, for free devices, or for a policy that permits a pool; its reason says which." }),
           card("Estimated starts", el("div", { id: "eta" }), { wide: true }),
