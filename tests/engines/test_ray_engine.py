@@ -130,13 +130,17 @@ def test_a_killed_node_requeues_its_job(platform, ray) -> None:  # type: ignore[
     try:
         wait_for(platform, lambda: "127-0-0-4" in _nodes(admin, "gpu"), timeout=30)
         admin.node_action("gpu", "127-0-0-2-ascend-910b", "cordon")  # so the job lands on the doomed node
-        job = member.submit_job("acme", script="echo up on $SUANLI_NODE; sleep 20", accelerators=2,
+        job = member.submit_job("acme", script="echo up on $SUANLI_NODE; sleep 60", accelerators=2,
                                 kind="ascend-910b", restart_policy="on-failure(2)")
         wait_for(platform, lambda: "up on 127-0-0-4" in member.job_logs("acme", job["id"])["data"], timeout=60)
         admin.node_action("gpu", "127-0-0-2-ascend-910b", "uncordon")
         ray_cluster.kill_node(doomed)
-        again = wait_for(platform, lambda: "up on 127-0-0-2-ascend-910b" in
-                         member.job_logs("acme", job["id"])["data"] and member.job("acme", job["id"]), timeout=60)
+        try:
+            again = wait_for(platform, lambda: "up on 127-0-0-2-ascend-910b" in
+                             member.job_logs("acme", job["id"])["data"] and member.job("acme", job["id"]), timeout=60)
+        except AssertionError:
+            raise AssertionError((member.job("acme", job["id"]), member.job_events("acme", job["id"]),
+                                  member.job_logs("acme", job["id"]), _nodes(admin, "gpu"))) from None
         assert again["preemptions"] + again["restart_count"] == 1, again
         events = " ".join(e["message"] for e in member.job_events("acme", job["id"]))
         assert "stopped heartbeating" in events or "restarting (1/2)" in events, events

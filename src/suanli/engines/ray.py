@@ -29,6 +29,7 @@ from suanli.engines.ray_runs import PREFIX, combined, is_terminal, parse_submiss
 log = logging.getLogger("suanli.engines.ray")
 
 TIMEOUT_S = 10.0
+KEPT_LOGS = 256  # finished Ray jobs whose output is kept in memory
 
 
 class RayUnavailable(Exception):
@@ -47,6 +48,7 @@ class RayEngine:
         self._http = httpx.Client(base_url=config.address, timeout=timeout_s, transport=transport, headers=headers)
         self._targets: dict[str, Target] = {}
         self._notes: set[str] = set()
+        self._finished_logs: dict[str, bytes] = {}  # submission id -> output of a finished Ray job
 
     def close(self) -> None:
         self._http.close()
@@ -115,7 +117,11 @@ class RayEngine:
             self._stop(r["submission_id"])
 
     def logs(self, job_id: str, offset: int = 0, limit: int = 1 << 20) -> bytes:
-        """Rank 0's output of every start of the job, in order, each after a header line (as ``local``)."""
+        """Rank 0's output of every start of the job, in order, each after a header line (as ``local``).
+
+        Ray keeps a job's output on its driver's node: a start whose node died shows a note instead (the
+        offsets of a reader who saw its output before then shift, which cannot be helped).
+        """
         try:
             listed = self._get("/api/jobs/")
         except RayUnavailable:
@@ -125,12 +131,24 @@ class RayEngine:
         text = bytearray()
         for start, submission in starts:
             text += f"--- suanli: start {start} of {job_id} on Ray ({submission}) ---\n".encode()
-            try:
-                answer = self._get(f"/api/jobs/{submission}/logs")
-            except RayUnavailable:
-                break
-            text += str(answer.get("logs", "") if isinstance(answer, dict) else "").encode()
+            text += self._logs_of(submission, _submissions(listed)[submission])
         return bytes(text[max(0, offset):max(0, offset) + max(0, limit)])
+
+    def _logs_of(self, submission: str, details: Mapping[str, Any]) -> bytes:
+        """One Ray job's output; a finished job's is kept (it no longer changes, and its node may go)."""
+        kept = self._finished_logs.get(submission)
+        if kept is not None:
+            return kept
+        try:
+            answer = self._get(f"/api/jobs/{submission}/logs")
+        except RayUnavailable:
+            return b"(this start's output is not available: its node is gone)\n"
+        data = str(answer.get("logs", "") if isinstance(answer, dict) else "").encode()
+        if is_terminal(details):
+            if len(self._finished_logs) >= KEPT_LOGS:
+                self._finished_logs.pop(next(iter(self._finished_logs)))
+            self._finished_logs[submission] = data
+        return data
 
     # http -----------------------------------------------------------------------------------------
 
