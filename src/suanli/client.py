@@ -463,6 +463,37 @@ class Client:
             "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/reports/{ref.split('/', 1)[1]}")
         return result
 
+    def curate_dataset(self, tenant: str, name: str, recipe: str, *, version: int | None = None,
+                       workers: int = 1) -> dict[str, Any]:
+        """Queue a server-side curation of ``version`` (default the latest) into a new version."""
+        body: dict[str, Any] = {"recipe": recipe, "workers": workers}
+        if version is not None:
+            body["version"] = version
+        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations",
+                                              json=body, idempotent=True)
+        return result
+
+    def curation(self, tenant: str, name: str, job: str) -> dict[str, Any]:
+        """A curation job: status, stage, progress, report reference, result version."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}")
+        return result
+
+    def curations(self, tenant: str, name: str) -> list[dict[str, Any]]:
+        """The dataset's curation jobs, newest first."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations")
+        return list(result["items"])
+
+    def curation_report(self, tenant: str, name: str, job: str) -> dict[str, Any]:
+        """The stored report of a succeeded curation (409 before it succeeds)."""
+        result: dict[str, Any] = self.request(
+            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/report")
+        return result
+
+    def cancel_curation(self, tenant: str, name: str, job: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/cancel")
+        return result
+
     def upload_dataset(self, tenant: str, name: str, paths: list[Any], **options: Any) -> dict[str, Any]:
         """Upload local JSONL files as a new version, in checksummed chunks, resuming an interrupted upload.
 

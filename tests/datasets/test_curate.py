@@ -56,7 +56,7 @@ def test_curate_from_the_command_line(local_world: World, tmp_path: Path) -> Non
     assert suanli("create", "web", env=env).returncode == 0
     src = write_jsonl(tmp_path / "raw.jsonl", docs(10, seed=4, width=80) * 2)
     assert suanli("upload", "web", str(src), "--chunk-size", str(local_world.chunk), env=env).returncode == 0
-    done = suanli("curate", "web", "--recipe", "zh-dedup", "--workers", "1", "--json", env=env)
+    done = suanli("curate", "web", "--recipe", "zh-dedup", "--workers", "1", "--local", "--json", env=env)
     assert done.returncode == 0, done.stderr
     v = json.loads(done.stdout)
     assert (v["number"], v["parent_number"], v["recipe"], v["total_documents"]) == (2, 1, "zh-dedup", 10)
@@ -65,3 +65,18 @@ def test_curate_from_the_command_line(local_world: World, tmp_path: Path) -> Non
     assert (report["docs_in"], report["docs_out"]) == (20, 10)
     table = suanli("report", "web", env=env)
     assert table.returncode == 0 and "dedup_exact" in table.stdout
+
+
+def test_curate_on_the_server_from_the_command_line(local_world: World, tmp_path: Path) -> None:
+    from tests.datasets.test_cli import cli_env, suanli
+
+    env = cli_env(local_world, SUANLI_HOME=str(tmp_path / "home"))
+    assert suanli("create", "web", env=env).returncode == 0
+    src = write_jsonl(tmp_path / "raw.jsonl", docs(10, seed=4, width=80) * 2)
+    assert suanli("upload", "web", str(src), "--chunk-size", str(local_world.chunk), env=env).returncode == 0
+    queued = suanli("curate", "web", "--recipe", "zh-dedup", "--no-wait", "--json", env=env)
+    assert queued.returncode == 0, queued.stderr
+    job = json.loads(queued.stdout)
+    assert (job["status"], job["source_version"], job["recipe"]) == ("queued", 1, "zh-dedup")
+    bad = suanli("curate", "web", "--recipe", "no-such-recipe", "--no-wait", "--json", env=env)
+    assert bad.returncode != 0 and "built-in" in bad.stderr

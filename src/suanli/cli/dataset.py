@@ -194,16 +194,22 @@ def curate(
     tenant: TenantOpt = None, version: VersionOpt = "latest",
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (0: all cores)")] = 0,
     work_dir: Annotated[Path | None, typer.Option(help="Scratch folder (default <home>/curate)")] = None,
-    chunk_size: Annotated[str, typer.Option(help="Upload chunk size")] = "8MiB",
+    chunk_size: Annotated[str, typer.Option(help="Upload chunk size (--local)")] = "8MiB",
+    local: Annotated[bool, typer.Option("--local", help="Run the pipeline on this machine, not the server")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the server's job to finish")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Curate a version with a recipe into a new version (parent, recipe and report recorded).
 
-    Runs the curation pipeline on this machine; rerun the same command to resume after an interruption.
+    By default the server runs it as a job (built-in recipes; it survives a server restart and resumes);
+    ``--local`` runs the pipeline on this machine, where rerunning the same command resumes it.
     """
     from suanli.data.datasets.curation import curate_version
     from suanli.settings import default_home
 
+    if not local:
+        _curate_on_server(name, recipe, tenant, version, workers, wait, as_json)
+        return
     with client() as c:
         t = _tenant(c, tenant)
         stage = (lambda _: None) if as_json else (lambda text: err_console.print(f"[bold]{name}[/]: {text}"))
@@ -215,6 +221,32 @@ def curate(
         print_json(v)
     else:
         err_console.print(f"[green]{name} version {v['number']}[/] ({v['message']}); report {v['report']}")
+
+
+def _curate_on_server(name: str, recipe: str, tenant: str | None, version: str, workers: int, wait: bool,
+                      as_json: bool) -> None:
+    import time
+
+    with client() as c:
+        t = _tenant(c, tenant)
+        number = None if version == "latest" else int(version) if version.isdigit() else -1
+        if number == -1:
+            raise typer.BadParameter(f"version must be a number or 'latest', not {version!r}")
+        job = c.curate_dataset(t, name, recipe, version=number, workers=workers or 1)
+        while wait and job["status"] in ("queued", "running"):
+            if not as_json:
+                err_console.print(f"[bold]{name}[/]: {job['status']} {job['stage']} {job['progress']}")
+            time.sleep(2.0)
+            job = c.curation(t, name, job["id"])
+    if as_json:
+        print_json(job)
+    elif job["status"] == "succeeded":
+        err_console.print(f"[green]{name} version {job['result_version']}[/] by curation {job['id']}; "
+                          f"report: suanli dataset report {name} --version {job['result_version']}")
+    else:
+        err_console.print(f"curation {job['id']}: {job['status']} {job['error']}")
+    if job["status"] in ("failed", "cancelled"):
+        raise typer.Exit(1)
 
 
 @app.command("report")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from suanli.controllers.base import Controller
 from suanli.controllers.tenants import TenantController
+from suanli.data.datasets.curation_controller import CurationController
 from suanli.data.datasets.expiry import UploadExpiry
 from suanli.governance.service.bridge import MeteringController
 from suanli.governance.service.controller import BudgetController
@@ -22,6 +23,7 @@ def all_controllers(home: Path) -> list[Controller]:
         BudgetController(),
         MeteringController(),
         UploadExpiry(store_from_env(home)),
+        CurationController(home, store_from_env(home)),
         DeploymentController(home),
         JobController(home),
         OutputRegistrar(home),

@@ -102,3 +102,35 @@ class UploadPart(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     etag: Mapped[str] = mapped_column(String(100))
+
+
+class CurationJob(Claimable, Base):
+    """A server-side curation: version ``source_number`` of a dataset through a recipe into a new version.
+
+    ``status`` moves ``queued`` -> ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``; the curation
+    controller runs it. ``runner`` names the server process whose thread works on it and ``heartbeat_at``
+    when that thread last wrote progress: a silent runner's job is taken over and resumed.
+    """
+
+    __tablename__ = "curation_jobs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(40), index=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    source_number: Mapped[int] = mapped_column(Integer)
+    recipe: Mapped[str] = mapped_column(String(200))
+    workers: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    report: Mapped[str | None] = mapped_column(String(1000), default=None)
+    result_number: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str] = mapped_column(String(2000), default="")
+    runner: Mapped[str | None] = mapped_column(String(64), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -43,6 +43,16 @@ class Database:
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @classmethod
+    def on_engine(cls, engine: Engine) -> Database:
+        """Another handle on an existing engine (for a worker thread given only a session)."""
+        db = cls.__new__(cls)
+        db.url = engine.url.render_as_string(hide_password=False)
+        db.is_sqlite = engine.dialect.name == "sqlite"
+        db.engine = engine
+        db.sessions = sessionmaker(engine, expire_on_commit=False)
+        return db
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on any exception."""

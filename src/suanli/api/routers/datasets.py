@@ -255,3 +255,9 @@ def storage(tenant: str, ctx: CtxDep) -> StorageOut:
         row = tenants.resolve(s, ctx.principal, tenant)
         ctx.principal.require(Permission.READ)
         return StorageOut(**catalog.usage(s, row))
+
+
+# Curation jobs live under a dataset: their routes are part of this router.
+from suanli.api.routers import curations  # noqa: E402
+
+router.include_router(curations.router)

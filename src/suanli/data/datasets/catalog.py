@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict, NotFound
 from suanli.core.ids import new_id
-from suanli.state.data import Dataset, DatasetShard, DatasetVersion, UploadPart, UploadSession
+from suanli.state.data import CurationJob, Dataset, DatasetShard, DatasetVersion, UploadPart, UploadSession
 from suanli.state.models import Tenant
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
@@ -139,6 +139,11 @@ def delete_dataset(
     """
     dataset = resolve(session, principal, tenant_ref, ref)
     principal.require(Permission.WORK_SUBMIT)
+    jobs = session.scalars(select(CurationJob).where(CurationJob.dataset_id == dataset.id)).all()
+    if any(j.status in ("queued", "running") for j in jobs):
+        raise Conflict(f"dataset {dataset.name!r} is being curated: cancel the curation first")
+    for job in jobs:
+        session.delete(job)
     keys = set(session.scalars(select(DatasetShard.key).where(DatasetShard.dataset_id == dataset.id)).all())
     uploads: list[tuple[str, str]] = []
     sessions = session.scalars(select(UploadSession).where(UploadSession.dataset_id == dataset.id)).all()
