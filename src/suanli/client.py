@@ -354,6 +354,12 @@ class Client:
     def datasets(self, tenant: str) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/datasets"))
 
+    def classify_dataset(self, tenant: str, name: str, classification: str) -> dict[str, Any]:
+        """Label a dataset (public, internal, important, core); what derives from it is raised with it."""
+        result: dict[str, Any] = self.request("PUT", f"/api/v1/tenants/{tenant}/datasets/{name}/classification",
+                                              json={"classification": classification})
+        return result
+
     def dataset(self, tenant: str, name: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}")
         return result
@@ -604,13 +610,15 @@ class Client:
                engine: str = "transformers", engine_options: dict[str, Any] | None = None,
                regions: dict[str, dict[str, int]] | None = None, policy: str = "suanli", slots_per_replica: int = 4,
                accelerator_kind: str | None = None, accelerators_per_replica: int = 0,
-               scale_to_zero_after_s: int = 300) -> dict[str, Any]:
+               scale_to_zero_after_s: int = 300, classification: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
             "name": name, "model": model, "version": str(version), "engine": engine,
             "engine_options": engine_options or {}, "policy": policy, "slots_per_replica": slots_per_replica,
             "accelerator_kind": accelerator_kind, "accelerators_per_replica": accelerators_per_replica,
             "scale_to_zero_after_s": scale_to_zero_after_s,
         }
+        if classification is not None:
+            body["classification"] = classification
         if regions is not None:
             body["regions"] = regions
         result: dict[str, Any] = self.request(

@@ -1,4 +1,4 @@
-"""``suanli dataset create|upload|list|show|versions|download|delete``."""
+"""``suanli dataset create|upload|list|classify|show|versions|download|delete``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from suanli.cli.platform import JsonOpt
 app = typer.Typer(help="Datasets with immutable versions on the platform's object storage.", no_args_is_help=True)
 TenantOpt = Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant name (default: your own)")]
 VersionOpt = Annotated[str, typer.Option("--version", "-v", help="Version number or 'latest'")]
-COLUMNS = ("name", "latest_version", "version_count", "description", "created_at")
+COLUMNS = ("name", "latest_version", "version_count", "classification", "description", "created_at")
 VERSION_COLUMNS = ("number", "parent_number", "recipe", "total_documents", "total_bytes", "message", "created_at")
 SHARD_COLUMNS = ("position", "name", "documents", "size", "compression", "sha256")
 
@@ -123,6 +123,22 @@ def list_(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
         t = _tenant(c, tenant)
         rows = c.datasets(t)
     show(rows, as_json=as_json, rows=rows, columns=COLUMNS, title=f"datasets of {t}")
+
+
+@app.command("classify")
+def classify(
+    name: str,
+    classification: Annotated[str, typer.Argument(help="public, internal, important or core (never lowered)")],
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Label a dataset's data classification; the jobs, models and deployments derived from it are raised too."""
+    with client() as c:
+        result = c.classify_dataset(_tenant(c, tenant), name, classification)
+    if as_json:
+        print_json(result)
+    else:
+        raised = f"; raised with it: {', '.join(result['raised'])}" if result["raised"] else ""
+        err_console.print(f"[green]{name}[/] is {result['classification']}{raised}")
 
 
 @app.command("show")

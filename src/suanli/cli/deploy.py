@@ -43,6 +43,8 @@ def deploy(
     accelerator: Annotated[str | None, typer.Option(help="Accelerator kind per replica, e.g. nvidia-h100")] = None,
     accelerators: Annotated[int, typer.Option(help="Accelerators per replica")] = 0,
     scale_to_zero_after: Annotated[int, typer.Option(help="Idle seconds before the last replica goes")] = 300,
+    classification: Annotated[str | None, typer.Option(
+        help="Data classification: public, internal, important or core (at least the model's)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy a model: replicas per region between min and max, scaled by load."""
@@ -65,5 +67,6 @@ def deploy(
             accelerator_kind=accelerator,
             accelerators_per_replica=accelerators,
             scale_to_zero_after_s=scale_to_zero_after,
+            classification=classification,
         )
     show(d, as_json=as_json, title=f"deployment {name}")

@@ -56,6 +56,8 @@ def submit(
         "--dataset", "-d", help="Mount a dataset version read-only: NAME@VERSION or NAME (repeatable)")] = None,
     output_model: Annotated[str | None, typer.Option(
         help="Register what the job writes to $SUANLI_OUTPUT_DIR as the next version of this model")] = None,
+    classification: Annotated[str | None, typer.Option(
+        help="Data classification: public, internal, important or core (at least its datasets')")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -65,6 +67,7 @@ def submit(
         "priority_class": priority, "max_runtime_s": duration(max_runtime) if max_runtime else None,
         "env": _env(env or []), "checkpoint_dir": checkpoint_dir, "restart_policy": restart,
         "datasets": dataset or [], **({"output_model": output_model} if output_model else {}),
+        **({"classification": classification} if classification else {}),
     }
     text = script.read_text() if script else None
     with client() as c:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
-from suanli.governance.service import enforcement
+from suanli.governance.service import enforcement, lineage
 from suanli.governance.service.budgets import require_budget
 from suanli.scheduling import Demand
 from suanli.state.models import utcnow
@@ -178,7 +178,8 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
         try:
             job = validate(req)
             job.datasets = mounts.resolve(session, principal, tenant_id, req.datasets) if req.datasets else []
-            labels.append(enforcement.parse_class(req.classification))
+            # At least as classified as the most classified dataset it mounts (lineage).
+            labels.append(lineage.job_class(session, enforcement.parse_class(req.classification), job.datasets))
         except InvalidInput as exc:
             raise InvalidInput(f"job {i}: {exc.message}" if len(reqs) > 1 else exc.message, exc.details) from None
         job.id, job.tenant_id, job.user_id = new_id("job"), tenant_id, principal.user_id

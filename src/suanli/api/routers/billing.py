@@ -1,4 +1,4 @@
-"""``/api/v1/tenants/{tenant}/...``: usage, invoices, budgets and alerts, and data residency."""
+"""``/api/v1/tenants/{tenant}/...``: usage, invoices, budgets and alerts, data residency and dataset labels."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from suanli.api import pagination
 from suanli.api.context import CtxDep
 from suanli.api.pagination import Cursor, Limit, Page
 from suanli.api.schemas import Body, Out
-from suanli.governance.service import budgets, catalog, ledger
+from suanli.governance.classification import DataClass
+from suanli.governance.service import budgets, catalog, ledger, lineage
 
 router = APIRouter(prefix="/api/v1/tenants/{tenant}", tags=["billing"])
 
@@ -27,6 +28,16 @@ class ResidencyPut(Body):
 class ResidencyOut(Out):
     jurisdiction: str
     updated_at: datetime
+
+
+class ClassificationPut(Body):
+    classification: str = Field(min_length=1, max_length=20, description="public, internal, important or core")
+
+
+class ClassificationOut(BaseModel):
+    dataset: str
+    classification: str
+    raised: list[str] = Field(description="ids of the jobs, models and deployments derived from it, raised with it")
 
 
 class BudgetPut(Body):
@@ -67,6 +78,16 @@ def set_residency(tenant: str, body: ResidencyPut, ctx: CtxDep) -> ResidencyOut:
 def show_residency(tenant: str, ctx: CtxDep) -> ResidencyOut:
     with ctx.tx() as s:
         return ResidencyOut.model_validate(catalog.residency(s, ctx.principal, tenant))
+
+
+@router.put("/datasets/{dataset}/classification", response_model=ClassificationOut, name="datasets.classify")
+def classify_dataset(tenant: str, dataset: Annotated[str, Path(max_length=63)], body: ClassificationPut,
+                     ctx: CtxDep) -> ClassificationOut:
+    """Label a dataset (raised, never lowered: 409); what derives from it along lineage is raised with it."""
+    with ctx.tx() as s:
+        row, raised = lineage.classify_dataset(s, ctx.principal, tenant, dataset, body.classification)
+        return ClassificationOut(dataset=row.name, classification=DataClass.parse(body.classification).label,
+                                 raised=raised)
 
 
 @router.get("/usage/{month}", response_model=dict[str, Any], name="usage.show")

@@ -35,6 +35,7 @@ from suanli.core.errors import InvalidInput, NotFound
 from suanli.data.datasets import catalog, reports, uploads
 from suanli.data.datasets.manifest import MAX_CHUNK_SIZE, DeclaredFile
 from suanli.data.datasets.uploads import Lineage
+from suanli.governance.service import enforcement
 from suanli.objects import ObjectStore, store_from_env
 from suanli.settings import default_home
 from suanli.state.models import utcnow
@@ -67,7 +68,8 @@ def _number(ref: str) -> int | None:
 
 
 def _dataset_out(s: Any, row: Any) -> DatasetOut:
-    return DatasetOut.model_validate({**DatasetOut.model_validate(row).model_dump(), **catalog.summary(s, row)})
+    return DatasetOut.model_validate({**DatasetOut.model_validate(row).model_dump(), **catalog.summary(s, row),
+                                      "classification": enforcement.classification_of(s, row.id).label})
 
 
 @router.post("/datasets", status_code=201, response_model=DatasetOut, name="datasets.create")

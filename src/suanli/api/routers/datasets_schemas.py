@@ -22,6 +22,7 @@ class DatasetOut(Out):
     created_at: datetime
     version_count: int = 0
     latest_version: int | None = None
+    classification: str = "public"
 
 
 class ShardOut(Out):

@@ -12,6 +12,7 @@ from suanli.api import pagination
 from suanli.api.context import CtxDep
 from suanli.api.pagination import Cursor, Limit, Page
 from suanli.api.schemas import Body, Out
+from suanli.governance.service import enforcement
 from suanli.serving.deployments import service
 
 router = APIRouter(prefix="/api/v1/tenants/{tenant}/deployments", tags=["deployments"])
@@ -83,10 +84,12 @@ class DeploymentOut(Out):
     created_at: datetime
     updated_at: datetime
     replicas: list[ReplicaOut] = Field(default_factory=list)
+    classification: str = "public"
 
 
 def _out(s: Any, dep: Any, with_replicas: bool = True) -> DeploymentOut:
     out = DeploymentOut.model_validate(dep)
+    out.classification = enforcement.classification_of(s, dep.id).label
     if with_replicas:
         out.replicas = [ReplicaOut.model_validate(r) for r in service.replicas(s, dep)]
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,6 +15,8 @@ from suanli.api.context import CtxDep
 from suanli.api.pagination import Cursor, Limit, Page
 from suanli.api.schemas import Body, Out
 from suanli.core.errors import Unavailable
+from suanli.governance.classification import DataClass
+from suanli.governance.service import lineage
 from suanli.state.training import TrainingJob
 from suanli.training import jobs
 from suanli.training.controller import JobController
@@ -79,12 +82,20 @@ class JobOut(Out):
     output_model: str | None = None
     output_version_id: str | None = None
     output_error: str | None = None
+    classification: str = "public"
 
     @classmethod
-    def of(cls, job: TrainingJob) -> JobOut:
+    def of(cls, job: TrainingJob, classification: DataClass = DataClass.PUBLIC) -> JobOut:
         return cls.model_validate({**{c: getattr(job, c) for c in cls.model_fields if hasattr(job, c)},
                                    "restart_policy": jobs.restart_policy(job.max_restarts),
-                                   "datasets": [f"{m['name']}@{m['number']}" for m in job.datasets or []]})
+                                   "datasets": [f"{m['name']}@{m['number']}" for m in job.datasets or []],
+                                   "classification": classification.label})
+
+
+def _labelled(s: Session, rows: Sequence[TrainingJob]) -> Callable[[TrainingJob], JobOut]:
+    """Render jobs with their classifications, read in one query for all ``rows``."""
+    classes = lineage.classifications(s, (j.id for j in rows))
+    return lambda j: JobOut.of(j, classes.get(j.id, DataClass.PUBLIC))
 
 
 class JobBatch(Body):
@@ -110,7 +121,8 @@ class LogChunk(BaseModel):
 @router.post(PREFIX, status_code=201, response_model=JobOut, name="jobs.submit")
 def submit_job(tenant: str, body: JobSubmit, ctx: CtxDep) -> object:
     def make(s: Session) -> JobOut:
-        return JobOut.of(jobs.submit(s, ctx.principal, tenant, jobs.JobRequest(**body.model_dump())))
+        job = jobs.submit(s, ctx.principal, tenant, jobs.JobRequest(**body.model_dump()))
+        return _labelled(s, [job])(job)
 
     # No poke: the next tick (every second) schedules it. Poking on every submission kept every controller
     # of the server passing back to back under load (a fifth of the submit rate; see docs/jobs.md).
@@ -132,13 +144,14 @@ def list_jobs(tenant: str, ctx: CtxDep, limit: Limit = 50, cursor: Cursor = None
               state: Annotated[str | None, Query(max_length=20, pattern="^[a-z]+$")] = None) -> Page[JobOut]:
     with ctx.tx() as s:
         rows = jobs.listing(s, ctx.principal, tenant, pagination.decode(cursor), limit + 1, state)
-        return pagination.page(rows, limit, JobOut.of, lambda j: j.id)
+        return pagination.page(rows, limit, _labelled(s, rows), lambda j: j.id)
 
 
 @router.get(PREFIX + "/{job}", response_model=JobOut, name="jobs.show")
 def show_job(tenant: str, job: str, ctx: CtxDep) -> JobOut:
     with ctx.tx() as s:
-        return JobOut.of(jobs.get(s, ctx.principal, tenant, job))
+        row = jobs.get(s, ctx.principal, tenant, job)
+        return _labelled(s, [row])(row)
 
 
 @router.get(PREFIX + "/{job}/events", response_model=list[EventOut], name="jobs.events")
@@ -164,7 +177,8 @@ def job_logs(tenant: str, job: str, ctx: CtxDep, request: Request,
 @router.post(PREFIX + "/{job}/cancel", response_model=JobOut, name="jobs.cancel")
 def cancel_job(tenant: str, job: str, ctx: CtxDep, request: Request) -> JobOut:
     with ctx.tx() as s:
-        out = JobOut.of(jobs.cancel(s, ctx.principal, tenant, job))
+        row = jobs.cancel(s, ctx.principal, tenant, job)
+        out = _labelled(s, [row])(row)
     request.app.state.poke_controllers()
     return out
 
@@ -173,4 +187,6 @@ def cancel_job(tenant: str, job: str, ctx: CtxDep, request: Request) -> JobOut:
 def queue(ctx: CtxDep, tenant: Annotated[str | None, Query(max_length=63, pattern="^[A-Za-z0-9_-]+$")] = None,
           limit: Limit = 100) -> list[JobOut]:
     with ctx.tx() as s:
-        return [JobOut.of(j) for j in jobs.queue(s, ctx.principal, tenant, limit)]
+        rows = jobs.queue(s, ctx.principal, tenant, limit)
+        render = _labelled(s, rows)
+        return [render(j) for j in rows]

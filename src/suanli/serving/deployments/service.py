@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
-from suanli.governance.service import enforcement
+from suanli.governance.classification import inherit
+from suanli.governance.service import enforcement, lineage
 from suanli.governance.service.budgets import require_budget
 from suanli.serving.autoscaling import POLICY_NAMES
 from suanli.serving.engines import validate_options
@@ -95,7 +96,8 @@ def create(
     elif engine != "external":
         raise InvalidInput(f"the {engine} engine serves a model from the registry: pass model")
     tenant_name = tenant.name
-    data_class = enforcement.parse_class(classification)
+    # At least as classified as the model it serves (lineage).
+    data_class = inherit([lineage.model_class(session, model_id)], enforcement.parse_class(classification))
     checked_regions = check_regions(regions)
     # Placement policy is a hard filter: a region it forbids is refused now, with the rule that forbids it.
     enforcement.require_regions(session, tenant.id, name, data_class, checked_regions, utcnow())

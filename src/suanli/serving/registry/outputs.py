@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import InvalidInput, QuotaExceeded
 from suanli.core.ids import new_id
+from suanli.governance.service import lineage
 from suanli.serving.registry import storage
 from suanli.serving.registry.metadata import inspect_model_dir
 from suanli.state.models import Claimable, Tenant
@@ -86,6 +87,7 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
     )
     session.add(version)
     session.flush()
+    lineage.inherit_into_model(session, model.id, tenant.id, job.id, version.dataset_version)
     return version
 
 

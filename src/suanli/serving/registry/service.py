@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from suanli.core.ids import new_id
+from suanli.governance.service import lineage
 from suanli.serving.registry import storage
 from suanli.serving.registry.metadata import inspect_model_dir
 from suanli.state.models import Tenant, utcnow
@@ -113,6 +114,7 @@ def create_version(
     except IntegrityError:
         raise Conflict("another version was created at the same moment; retry") from None
     shutil.rmtree(root, ignore_errors=True)  # leftovers of a version whose creation rolled back
+    lineage.inherit_into_model(session, model.id, tenant.id, training_job_id, dataset_version)
     return version
 
 
