@@ -49,6 +49,8 @@ def test_tenant_overview(platform, browser: Browser, output_dir: Path, database_
     expect(page.locator("#whoami")).to_contain_text("tenant-admin")
     backend = database_url.split(":")[0].split("+")[0]
     page.screenshot(path=str(output_dir / f"console-overview-{backend}.png"), full_page=True)
+    (output_dir / "console").mkdir(exist_ok=True)
+    page.screenshot(path=str(output_dir / "console" / f"overview-{backend}.png"), full_page=True)
 
     # A bad key is refused with the server's message, and the key is not kept.
     page.click("#sign-out")

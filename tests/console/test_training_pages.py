@@ -52,7 +52,7 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
     ascend = next(n for n in local["nodes"] if n["accelerator_kind"] == "ascend-910b")
     admin.node_action("local", ascend["name"], "cordon")
     # A second cluster that an operator registered by hand: one node healthy, one draining, one never heard from.
-    admin.create_cluster("bj-ascend", engine="kubernetes", provider="telecom-cloud", region="cn-north",
+    admin.create_cluster("bj-ascend", engine="local", provider="telecom-cloud", region="cn-north",
                          heartbeat_grace_s=1)
     for i in range(3):
         admin.add_node("bj-ascend", f"a{i}", kind="ascend-910b", count=8, memory_gb=64, rack=f"rack-{i // 2}",
@@ -92,10 +92,10 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
     states = (("hello", "succeeded"), ("oom", "failed"), ("sft-qwen-7b", "running"), ("eval-sweep", "pending"))
     for name, state in states:
         expect(jobs.locator("tr", has_text=name).locator(".badge")).to_have_text(state)
+    shot(page, output_dir, "jobs", database_url)
     page.click("a.chip:text-is('failed')")
     expect(jobs.locator("tbody tr")).to_have_count(1)
     expect(jobs).to_contain_text("oom")
-    shot(page, output_dir, "jobs", database_url)
 
     # A job's page: the timeline of its states, and a log tail that follows the running process.
     page.click("#tab-jobs")
