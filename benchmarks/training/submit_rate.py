@@ -1,6 +1,7 @@
-"""Job submissions per second through the REST API of a real ``suanli up`` on SQLite.
+"""Job submissions per second through the REST API of a real ``suanli up``, on SQLite or PostgreSQL.
 
-Run: `.venv/bin/python benchmarks/training/submit_rate.py [--runs 5] [--jobs 3000] [--connections 8]`.
+Run: `.venv/bin/python benchmarks/training/submit_rate.py [--runs 5] [--jobs 3000] [--connections 8]
+[--databases sqlite,postgresql] [--baseline GIT-REF]`.
 
 Each run starts a fresh `suanli up` (its own home, SQLite, 8 fake H100s), creates a tenant and a member key,
 then sends `POST /api/v1/tenants/acme/jobs` from a separate load process over keep-alive connections, each
@@ -9,12 +10,20 @@ client (not httpx), so that the client spends as little of the 2 cores as possib
 with the server all the same. Two modes per run: with the controllers off (the submit path alone) and on
 (the scheduler passes over the growing queue while submissions arrive). The median over runs goes to
 benchmarks/training/results/submit_rate.md. The issue's target: at least 500 jobs/s on this 2-core box.
+
+``--databases postgresql`` starts a throw-away PostgreSQL with the project's ``scripts/postgres.py`` (as the
+tests do: fsync and synchronous_commit off) and gives each run a fresh database. ``--baseline REF`` compares
+side by side: the ``src/`` of that commit (``git archive``) serves the same load in alternate runs, and the
+table (to benchmarks/training/results/submit_rate_side_by_side.md) shows both medians and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -24,14 +33,20 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).parent / "results" / "submit_rate.md"
+SIDE_BY_SIDE = Path(__file__).parent / "results" / "submit_rate_side_by_side.md"
 JOB = {"command": ["python", "train.py"], "accelerators": 1, "kind": "nvidia-h100"}
 
 
@@ -82,12 +97,56 @@ def _load(port: int, token: str, jobs: int, connections: int, batch: int,
     out.put((per * connections * batch, elapsed, errors[:5], len(errors)))
 
 
-def one_run(jobs: int, connections: int, controllers: bool, batch: int = 1) -> tuple[float, int]:
-    """Jobs per second for one fresh server; and the number of jobs the database holds afterwards."""
+_databases = itertools.count()
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throw-away PostgreSQL server (the tests' script); yields its URL."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    postgres = importlib.import_module("postgres")
+
+    base = Path(tempfile.mkdtemp(prefix="suanli-bench-pg-"))
+    url: str = postgres.start(base, free_port())
+    try:
+        yield url
+    finally:
+        postgres.stop(base)
+
+
+def fresh_database(server_url: str) -> str:
+    """A new empty database on ``server_url`` for one run."""
+    name = f"bench{os.getpid()}_{next(_databases)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def source_of(ref: str) -> Path:
+    """The ``src/`` tree of commit ``ref``, unpacked into a temporary directory (the repository is only read)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True).stdout
+    out = Path(tempfile.mkdtemp(prefix="suanli-baseline-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(out, filter="data")
+    return out / "src"
+
+
+def one_run(jobs: int, connections: int, controllers: bool, batch: int = 1, database_url: str | None = None,
+            src: Path | None = None) -> tuple[float, int]:
+    """Jobs per second for one fresh server; and the number of jobs the database holds afterwards.
+
+    ``database_url``: the server's database (default: SQLite in its home); ``src``: serve this source tree.
+    """
     home = Path(tempfile.mkdtemp(prefix="suanli-bench-"))
     port = free_port()
     env = {**os.environ, "SUANLI_HOME": str(home), "SUANLI_LOCAL_ACCELERATORS": "nvidia-h100:8"}
     env.pop("SUANLI_DATABASE_URL", None)
+    if database_url:
+        env["SUANLI_DATABASE_URL"] = database_url
+    if src:
+        env["PYTHONPATH"] = str(src)
     args = [sys.executable, "-m", "suanli.cli", "up", "--port", str(port), "--no-console"]
     if not controllers:
         args.append("--no-controllers")
@@ -129,6 +188,10 @@ def one_run(jobs: int, connections: int, controllers: bool, batch: int = 1) -> t
         proc.wait(timeout=60)
 
 
+def _cell(rates: list[float]) -> str:
+    return f"{statistics.median(rates):.0f} ({min(rates):.0f}-{max(rates):.0f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -136,34 +199,68 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--modes", default="off,on", help="controllers off, on, or both (off,on)")
     parser.add_argument("--batches", default="1,100", help="jobs per request: 1 (POST .../jobs) or more (job-batches)")
+    parser.add_argument("--databases", default="sqlite", help="sqlite, postgresql, or both (sqlite,postgresql)")
+    parser.add_argument("--baseline", default=None, help="a git ref whose src/ serves alternate runs, side by side")
     args = parser.parse_args()
-    rows = []
-    for batch in (int(b) for b in args.batches.split(",")):
-        for mode in args.modes.split(","):
-            rates = []
-            for i in range(args.runs):
-                rate, _ = one_run(args.jobs, args.connections, controllers=mode == "on", batch=batch)
-                rates.append(rate)
-                print(f"batch {batch}, controllers {mode}, run {i + 1}: {rate:.0f} jobs/s", flush=True)
-            rows.append((batch, mode, rates))
-    lines = [
-        "# Job submissions per second through the REST API (SQLite)",
-        "",
-        f"`{' '.join(['python', 'benchmarks/training/submit_rate.py', *sys.argv[1:]])}` on {platform.node()}: "
-        f"{os.cpu_count()} cores (shared, noisy), Python {platform.python_version()}; {args.jobs} submissions per "
-        f"run over {args.connections} keep-alive connections, each with an Idempotency-Key; a fresh `suanli up` "
-        "per run; the load generator runs on the same 2 cores.",
-        "",
-        "| jobs per request | controllers | runs | median jobs/s | min | max |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
-    ]
-    for batch, mode, rates in rows:
-        lines.append(f"| {batch} | {mode} | {len(rates)} | {statistics.median(rates):.0f} | {min(rates):.0f} "
-                     f"| {max(rates):.0f} |")
+    databases = args.databases.split(",")
+    baseline = source_of(args.baseline) if args.baseline else None
+    builds: list[tuple[str, Path | None]] = [("this tree", None)]
+    if baseline:
+        builds.insert(0, (f"baseline {args.baseline}", baseline))
+    rows: list[tuple[str, int, str, dict[str, list[float]]]] = []
+    with postgres_server() if "postgresql" in databases else _nothing() as pg_url:
+        for database in databases:
+            for batch in (int(b) for b in args.batches.split(",")):
+                for mode in args.modes.split(","):
+                    rates: dict[str, list[float]] = {name: [] for name, _ in builds}
+                    for i in range(args.runs):
+                        for name, src in builds:  # alternate, so both see the same noise
+                            url = fresh_database(pg_url) if database == "postgresql" else None
+                            rate, _ = one_run(args.jobs, args.connections, controllers=mode == "on", batch=batch,
+                                              database_url=url, src=src)
+                            rates[name].append(rate)
+                            print(f"{database}, batch {batch}, controllers {mode}, {name}, run {i + 1}: "
+                                  f"{rate:.0f} jobs/s", flush=True)
+                    rows.append((database, batch, mode, rates))
+    command = " ".join(["python", "benchmarks/training/submit_rate.py", *sys.argv[1:]])
+    head = (f"`{command}` on {platform.node()}: {os.cpu_count()} cores (shared with other sessions' work, noisy), "
+            f"Python {platform.python_version()}; {args.jobs} submissions per run over {args.connections} keep-alive "
+            "connections, each with an Idempotency-Key; a fresh `suanli up` (and database) per run; the load "
+            "generator and PostgreSQL run on the same 2 cores; PostgreSQL as the tests start it (fsync and "
+            "synchronous_commit off).")
+    if baseline:
+        base_name, new_name = builds[0][0], builds[1][0]
+        lines = [
+            "# Job submissions per second through the REST API, side by side", "", head, "",
+            f"Median jobs/s (min-max) over {args.runs} alternating runs of each.", "",
+            f"| database | jobs per request | controllers | {base_name} | {new_name} | ratio |",
+            "| --- | ---: | --- | ---: | ---: | ---: |",
+        ]
+        for database, batch, mode, rates in rows:
+            ratio = statistics.median(rates[new_name]) / statistics.median(rates[base_name])
+            lines.append(f"| {database} | {batch} | {mode} | {_cell(rates[base_name])} | {_cell(rates[new_name])} "
+                         f"| {ratio:.2f} |")
+        out = SIDE_BY_SIDE
+    else:
+        lines = [
+            "# Job submissions per second through the REST API", "", head, "",
+            "| database | jobs per request | controllers | runs | median jobs/s | min | max |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for database, batch, mode, rates in rows:
+            r = rates["this tree"]
+            lines.append(f"| {database} | {batch} | {mode} | {len(r)} | {statistics.median(r):.0f} | {min(r):.0f} "
+                         f"| {max(r):.0f} |")
+        out = RESULTS
     lines.append("")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+@contextmanager
+def _nothing() -> Iterator[str]:
+    yield ""
 
 
 if __name__ == "__main__":

@@ -6,15 +6,30 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from suanli.core.errors import InvalidInput
+
 DEFAULT_PORT = 8642
 DEFAULT_HOST = "127.0.0.1"
 MAX_BODY_BYTES = 1024 * 1024
 """Largest JSON request body the API accepts (1 MiB); larger bodies answer 413."""
+KEY_CACHE_TTL_S = 2.0
+"""How long a verified API key is trusted without asking the database (``SUANLI_KEY_CACHE_TTL_S``; 0: never).
+A key revoked on another server sharing the database stops working here within this time; on this server, at once."""
 
 
 def default_home() -> Path:
     """``$SUANLI_HOME`` or ``~/.suanli``."""
     return Path(os.environ.get("SUANLI_HOME") or Path.home() / ".suanli").expanduser()
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput(f"{name} must be a number of seconds from 0 to 3600, not {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +43,7 @@ class Settings:
     controllers: bool = True
     console: bool = True
     controller_interval_s: float = 1.0
+    key_cache_ttl_s: float = KEY_CACHE_TTL_S
 
     @classmethod
     def from_env(cls, home: Path | None = None, **overrides: object) -> Settings:
@@ -37,6 +53,8 @@ class Settings:
         """
         home = (home or default_home()).expanduser().resolve()
         url = os.environ.get("SUANLI_DATABASE_URL") or f"sqlite:///{home / 'suanli.db'}"
+        if "key_cache_ttl_s" not in overrides and os.environ.get("SUANLI_KEY_CACHE_TTL_S"):
+            overrides["key_cache_ttl_s"] = _seconds("SUANLI_KEY_CACHE_TTL_S", os.environ["SUANLI_KEY_CACHE_TTL_S"])
         return cls(home=home, database_url=url, **overrides)  # type: ignore[arg-type]
 
     @property

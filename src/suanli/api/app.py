@@ -31,16 +31,19 @@ from suanli.api.routers import (
 )
 from suanli.controllers.runner import ControllerRunner
 from suanli.objects import ObjectStore
-from suanli.settings import MAX_BODY_BYTES
+from suanli.settings import KEY_CACHE_TTL_S, MAX_BODY_BYTES
 from suanli.state.db import Database
+from suanli.tenancy.key_cache import VerifiedKeys
 
 
 def create_app(
-    db: Database, runner: ControllerRunner | None = None, console: bool = True, objects: ObjectStore | None = None
+    db: Database, runner: ControllerRunner | None = None, console: bool = True, objects: ObjectStore | None = None,
+    key_cache_ttl_s: float = KEY_CACHE_TTL_S,
 ) -> FastAPI:
     """The whole HTTP surface of a suanli server on ``db``; ``runner`` drives its controllers.
 
-    ``objects`` is the server's object store (default: the one its home and environment select).
+    ``objects`` is the server's object store (default: the one its home and environment select);
+    ``key_cache_ttl_s`` how long a verified API key is trusted without a query (see :mod:`suanli.tenancy.key_cache`).
     """
     app = FastAPI(
         title="suanli",
@@ -54,6 +57,7 @@ def create_app(
     app.state.db = db
     app.state.runner = runner
     app.state.objects = objects
+    app.state.keys = VerifiedKeys(key_cache_ttl_s)
     app.state.poke_controllers = runner.poke if runner else (lambda: None)
     errors.install(app)
     from suanli.serving.gateway import create_gateway  # the OpenAI-compatible edge, beside /api

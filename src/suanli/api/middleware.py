@@ -5,23 +5,20 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
 
 import anyio
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from suanli.api import auditing
 from suanli.api.errors import error_response
 from suanli.core.ids import new_id
 from suanli.state.db import Database
-from suanli.tenancy import audit
 
 log = logging.getLogger("suanli.api")
 
 REQUESTS = Counter("suanli_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("suanli_http_request_seconds", "HTTP request latency", ["method", "route"])
-
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 BodyLimit = tuple[str, re.Pattern[str], int]
 """A route that takes larger bodies than JSON: (method, path pattern, limit in bytes)."""
@@ -65,10 +62,12 @@ class Observe:
             await response(scope, receive, send)
             return
 
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body:
-            await self._too_large(scope, receive, send, request_id, max_body)
-            return
+        for name, declared in scope["headers"]:
+            if name == b"content-length":
+                if declared.isdigit() and int(declared) > max_body:
+                    await self._too_large(scope, receive, send, request_id, max_body)
+                    return
+                break
 
         too_large = False
 
@@ -86,15 +85,16 @@ class Observe:
                     return {"type": "http.disconnect"}
             return message
 
-        audited = False
-        audit = scope["method"] in MUTATING and scope["path"].startswith("/api/")
+        audited = not auditing.wanted(scope)
 
         async def record(code: int) -> None:
-            # Before the answer leaves: a client that saw the answer can find the event.
+            # Before the answer leaves: a client that saw the answer can find the event. A create wrote
+            # it already, in the transaction that did the work (no second transaction, no thread hop).
             nonlocal audited
-            if audit and not audited:
+            if not audited:
                 audited = True
-                await anyio.to_thread.run_sync(self._audit, scope, code, request_id)
+                if not auditing.done(scope):
+                    await anyio.to_thread.run_sync(self._audit, scope, code)
 
         async def tracking_send(message: Message) -> None:
             nonlocal status
@@ -125,16 +125,9 @@ class Observe:
         response.headers["x-request-id"] = request_id
         await response(scope, receive, send)
 
-    def _audit(self, scope: Scope, status: int, request_id: str) -> None:
-        state: dict[str, Any] = scope.get("state", {})
-        route = scope.get("route")
-        action = getattr(route, "name", None) or f"{scope['method']} {scope['path']}"
+    def _audit(self, scope: Scope, status: int) -> None:
         try:
             with self.db.session() as s:
-                audit.record(
-                    s, principal=state.get("principal"), action=action, target=scope["path"],
-                    status_code=status, request_id=request_id, details={"method": scope["method"]},
-                    target_tenant=scope.get("path_params", {}).get("tenant"),
-                )
+                auditing.record(s, scope, status)
         except Exception:  # an audit failure must not turn a user's success into an error
-            log.exception("could not write audit event for %s", request_id)
+            log.exception("could not write audit event for %s", scope.get("state", {}).get("request_id"))

@@ -80,7 +80,8 @@ def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
             controllers = all_controllers(settings.home)
             runner = ControllerRunner(db, controllers, worker_id(settings), settings.controller_interval_s)
             runner.start()
-        app = create_app(db, runner, console=settings.console, objects=store_from_env(settings.home))
+        app = create_app(db, runner, console=settings.console, objects=store_from_env(settings.home),
+                         key_cache_ttl_s=settings.key_cache_ttl_s)
         url = f"http://{settings.host}:{settings.port}"
         write_server_info(settings.home, {"url": url, "pid": os.getpid()})
         if token:

@@ -12,6 +12,7 @@ from suanli.core.errors import Forbidden, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.state.models import ApiKey, Tenant, User
 from suanli.tenancy import tenants, users
+from suanli.tenancy.key_cache import credentials_changed
 from suanli.tenancy.keys import format_token, hash_secret, new_secret
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -78,4 +79,5 @@ def revoke(session: Session, principal: Principal, tenant_ref: str, key_id: str,
         raise NotFound(f"no key {key_id!r} in tenant {tenant.name!r}") from None
     if key.revoked_at is None:
         key.revoked_at = now
+        credentials_changed(session)
     return key

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from suanli.core.ids import new_id
-from suanli.state.models import AuditEvent
+from suanli.state.models import AuditEvent, utcnow
 from suanli.tenancy import tenants
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -25,23 +25,34 @@ def outcome_of(status_code: int) -> str:
     return "error"
 
 
+_INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
+
+
 def record(
     session: Session, *, principal: Principal | None, action: str, target: str, status_code: int,
     request_id: str, details: dict[str, Any] | None = None, target_tenant: str | None = None,
-) -> AuditEvent:
-    """Append one event. ``target_tenant`` (a name or id from the request path) is resolved here."""
-    target_tenant_id = tenants.find_id(session, target_tenant) if target_tenant is not None else None
-    event = AuditEvent(
-        id=new_id("aud"),
-        tenant_id=principal.tenant_id if principal else None,
-        target_tenant_id=target_tenant_id,
-        actor_user_id=principal.user_id if principal else None,
-        actor_key_id=principal.key_id if principal else None,
-        action=action, target=target[:300], outcome=outcome_of(status_code), status_code=status_code,
-        request_id=request_id, details=details or {},
-    )
-    session.add(event)
-    return event
+) -> str:
+    """Append one event and answer its id. ``target_tenant`` (a name or id from the request path) is resolved here.
+
+    One precompiled insert, not an ORM flush: every write request of the API passes here.
+    """
+    if target_tenant is None:
+        target_tenant_id = None
+    elif principal is not None and target_tenant in (principal.tenant_id, principal.tenant_name):
+        target_tenant_id = principal.tenant_id  # the caller's own tenant (names never change): no query
+    else:
+        target_tenant_id = tenants.find_id(session, target_tenant)
+    event_id = new_id("aud")
+    session.execute(_INSERT, {
+        "id": event_id, "at": utcnow(),
+        "tenant_id": principal.tenant_id if principal else None,
+        "target_tenant_id": target_tenant_id,
+        "actor_user_id": principal.user_id if principal else None,
+        "actor_key_id": principal.key_id if principal else None,
+        "action": action, "target": target[:300], "outcome": outcome_of(status_code), "status_code": status_code,
+        "request_id": request_id, "details": details or {},
+    })
+    return event_id
 
 
 def listing(

@@ -18,6 +18,7 @@ from suanli.core.ids import new_id
 from suanli.state.db import Database
 from suanli.state.models import ApiKey, Tenant, User, utcnow
 from suanli.tenancy import api_keys
+from suanli.tenancy.key_cache import credentials_changed
 from suanli.tenancy.principal import authenticate
 from suanli.tenancy.roles import Role
 
@@ -69,6 +70,7 @@ def ensure_admin(db: Database, key_path: Path) -> str | None:
                 now = utcnow()
                 for old in s.scalars(select(ApiKey).where(ApiKey.name == key_name, ApiKey.revoked_at.is_(None))):
                     old.revoked_at = now
+                    credentials_changed(s)
                 _key, token = api_keys.issue(s, tenant, user, name=key_name, expires_at=None)
                 _write_secret(key_path, token)
             return token

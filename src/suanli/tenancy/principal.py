@@ -24,6 +24,8 @@ class Principal:
     tenant_id: str
     tenant_name: str
     role: Role
+    key_expires_at: datetime | None = None
+    """When the key stops working (a cached principal is refused from then on)."""
 
     @property
     def is_platform_admin(self) -> bool:
@@ -72,4 +74,5 @@ def authenticate(session: Session, token: str | None, now: datetime) -> Principa
         tenant_id=tenant.id,
         tenant_name=tenant.name,
         role=Role(user.role),
+        key_expires_at=key.expires_at,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.state.models import Tenant
+from suanli.tenancy.key_cache import credentials_changed
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
 
@@ -54,6 +55,8 @@ def resolve(session: Session, principal: Principal, ref: str) -> Tenant:
 
 def resolve_id(session: Session, principal: Principal, ref: str) -> str:
     """:func:`resolve` for callers that need only the id (hot paths such as job submission)."""
+    if ref in (principal.tenant_id, principal.tenant_name):
+        return principal.tenant_id  # the caller's own tenant, just verified (names never change): no query
     tenant_id = find_id(session, ref)
     if tenant_id is None:
         raise NotFound(f"no tenant {ref!r}")
@@ -112,5 +115,6 @@ def update(
         if tenant.name == "admin" and status == "suspended":
             raise InvalidInput("the admin tenant cannot be suspended")
         tenant.status = status
+        credentials_changed(session)  # a suspended tenant's cached keys stop working
     tenant.generation += 1
     return tenant

@@ -12,6 +12,7 @@ from suanli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.state.models import Tenant, User
 from suanli.tenancy import tenants
+from suanli.tenancy.key_cache import credentials_changed
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission, Role, outranks_or_equals
 
@@ -91,6 +92,8 @@ def update(
         user.role = granted.value
     if disabled is not None:
         user.disabled = disabled
+    if role is not None or disabled is not None:
+        credentials_changed(session)  # cached keys of this user must be checked again
     if email is not None:
         user.email = email
     return user
