@@ -8,7 +8,11 @@ A controller over one cursor row (``metering_cursors.id = 'ledger'``) runs every
   names the job's cluster (by id or name);
 - **gateway tokens**: each request's prompt and completion tokens (``usage_records``) become
   ``{request_id}/in`` and ``/out`` records for ``million-tokens-in|out/<model>``, in the pool that
-  names the replica's region as its cluster, or whose region it is.
+  names the replica's region as its cluster, or whose region it is;
+- **dataset storage**: each UTC hour that closed since the last pass, the bytes every dataset holds in
+  object storage (:mod:`suanli.governance.storage`) become one ``storage-gb-month`` record keyed
+  ``{dataset}/storage/{hour}``, in the pool whose ``cluster_id`` is ``objects`` (the platform's object
+  store).
 
 Every record's key is deterministic, so a pass re-reading an overlapping window (or a controller that
 crashed half-way and starts again) counts nothing twice. Usage no pool or price covers yet is left
@@ -31,7 +35,9 @@ from suanli.governance.metering import UsageRecord, meter_lifetime
 from suanli.governance.pricing import PriceBook, Sku
 from suanli.governance.service.catalog import price_books
 from suanli.governance.service.ledger import record_usage
-from suanli.state.governance import ComputePool, MeteringCursor
+from suanli.governance.storage import StoredObject, hours_to_sample, storage_records
+from suanli.state.data import Dataset, DatasetShard, DatasetVersion
+from suanli.state.governance import ComputePool, MeteredUsage, MeteringCursor
 from suanli.state.models import ApiKey, Claimable, User, utcnow
 from suanli.state.serving import Deployment, Replica
 from suanli.state.serving import UsageRecord as GatewayUsage
@@ -42,6 +48,8 @@ OVERLAP = timedelta(hours=2)
 PERIOD = timedelta(seconds=10)
 """How often the bridge runs: metering is read hourly and monthly, not every controller tick."""
 BATCH = 1000
+STORAGE_POOL = "objects"
+"""The ``cluster_id`` of the pool that prices the platform's object storage (``storage-gb-month``)."""
 
 
 def run_segments(events: Sequence[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime | None]]:
@@ -116,7 +124,8 @@ class MeteringController:
         since = (row.metered_until or datetime(1970, 1, 1, tzinfo=UTC)) - OVERLAP
         users = {u.id: u.name for u in session.scalars(select(User))}
         key_users = {k.id: users.get(k.user_id, k.user_id) for k in session.scalars(select(ApiKey))}
-        records = [*self._jobs(session, since, now, users), *self._tokens(session, since, key_users)]
+        records = [*self._jobs(session, since, now, users), *self._tokens(session, since, key_users),
+                   *self._storage(session, row.metered_until, now, users)]
         books = price_books(session)
         priced = [r for r in records if billable(r, books)]
         for i in range(0, len(priced), BATCH):
@@ -148,6 +157,29 @@ class MeteringController:
             pool = next((p.id for p in pools if p.cluster_id in names), None)
             if pool is not None:
                 yield from job_records(job, events[job.id], pool, now, user=users.get(job.user_id, job.user_id))
+
+    def _storage(self, session: Session, last_pass: datetime | None, now: datetime,
+                 users: dict[str, str]) -> list[UsageRecord]:
+        hours = hours_to_sample(last_pass, now)
+        if not hours:
+            return []
+        pool = session.scalar(select(ComputePool.id).where(ComputePool.cluster_id == STORAGE_POOL)
+                              .order_by(ComputePool.id).limit(1))
+        owners = {d.id: users.get(d.created_by or "", d.created_by or "-") for d in session.scalars(select(Dataset))}
+        rows = session.execute(
+            select(DatasetShard.tenant_id, DatasetShard.dataset_id, DatasetShard.key, DatasetShard.size,
+                   DatasetVersion.created_at)
+            .join(DatasetVersion, DatasetVersion.id == DatasetShard.version_id)
+            .where(DatasetVersion.created_at < hours[-1] + timedelta(hours=1))
+        )
+        objects = [StoredObject(tenant, owners.get(dataset, "-"), dataset, key, size, since)
+                   for tenant, dataset, key, size, since in rows]
+        records = storage_records(objects, hours, pool or "(no storage pool)")
+        if not records:
+            return []
+        # Each hour is sampled once; a record already stored (a pass that committed and is run again) is kept.
+        done = set(session.scalars(select(MeteredUsage.key).where(MeteredUsage.key.in_([r.key for r in records]))))
+        return [r for r in records if r.key not in done]
 
     def _tokens(self, session: Session, since: datetime, key_users: dict[str, str]) -> Iterable[UsageRecord]:
         pools = self._pools(session)
