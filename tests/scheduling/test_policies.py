@@ -56,3 +56,23 @@ def test_static_ranks_are_memoised_per_job_object() -> None:
     ctx = RankContext(0.0)
     assert fifo.sort_key(j, 0.0, ctx) is fifo.sort_key(j, 0.0, ctx)
     assert fifo.sort_key(j, 0.0, ctx) == ((0, 3.0), "a")
+
+
+def test_suanli_batch_keys_equal_one_by_one_ranks() -> None:
+    s = Suanli(base_s=100.0)
+    ctx = RankContext(50_000.0, {"a": 3.0, "b": 0.5})
+    jobs = [Job(f"j{i}", "ab"[i % 2], Demand(1 + i % 4), priority=i % 3, submitted_at=float(i),
+                attained_service=float(i * i * 37 % 90_000), queued_at=None if i % 3 else float(i * 700))
+            for i in range(200)]
+    assert s.sort_keys(jobs, ctx) == [(s.rank(j, j.attained_service, ctx), j.id) for j in jobs]
+
+
+def test_suanli_ladder_is_capped_so_long_jobs_share_one_level() -> None:
+    s = Suanli(base_s=100.0, max_level=3)
+    assert s.level(1e9) == s.level(1e6) == 3
+    ctx = RankContext(0.0)
+    old = Job("old", "t", Demand(8), submitted_at=0.0, attained_service=1e9)
+    new = Job("new", "t", Demand(8), submitted_at=5.0, attained_service=1e6)
+    # Same level: the older job goes first and neither may displace the other.
+    assert s.rank(old, 1e9, ctx) < s.rank(new, 1e6, ctx)
+    assert not s.may_preempt(s.rank(new, 1e6, ctx), s.rank(old, 1e9, ctx, True))

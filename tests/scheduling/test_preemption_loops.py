@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suanli.scheduling import Suanli, policy_named
+from suanli.scheduling import Demand, Job, Suanli, policy_named
 from suanli.scheduling.policies import Rank
 from suanli.scheduling.sim import TraceJob, machine, simulate
 
@@ -14,6 +14,12 @@ class NaiveLas(Suanli):
 
     min_run_time_s = 0.0
     requeue_interval_s = 60.0
+
+    def __init__(self) -> None:
+        super().__init__(max_level=63)  # an uncapped ladder: attained service alone decides
+
+    def min_run_s(self, job: Job) -> float:
+        return self.min_run_time_s  # no back-off, no cap
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         return waiting < running
@@ -38,3 +44,27 @@ def test_minimum_run_time_alone_bounds_the_rate() -> None:
     p.min_run_time_s = 3_600.0
     # At most one swap per hour of a ~28-hour schedule.
     assert preemptions(p) <= 100_000 // 3_600 + 1
+
+
+class BackedOffLas(NaiveLas):
+    """The naive policy with suanli's back-off: each preemption doubles the job's minimum run time."""
+
+    def min_run_s(self, job: Job) -> float:
+        return Suanli.min_run_s(self, job)
+
+
+def test_back_off_and_cap_bound_the_swaps_of_each_job() -> None:
+    p = BackedOffLas()
+    p.min_run_time_s = 60.0
+    runs = simulate(TWINS, machine(8), p).records
+    # Without the guard the twins swap every minute (> 100 times); with it each job is displaced at most
+    # max_preemptions times, and the minimum run time doubles between displacements.
+    assert all(r.preemptions <= p.max_preemptions for r in runs)
+    assert 0 < sum(r.preemptions for r in runs) <= 2 * p.max_preemptions
+
+
+def test_minimum_run_time_doubles_per_preemption_until_the_cap() -> None:
+    s = Suanli()
+    times = [s.min_run_s(Job("j", "t", Demand(1), preemptions=k)) for k in range(s.max_preemptions + 1)]
+    assert times[:3] == [s.min_run_time_s, 2 * s.min_run_time_s, 4 * s.min_run_time_s]
+    assert times[-1] == float("inf")

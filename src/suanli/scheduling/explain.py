@@ -41,10 +41,13 @@ class Explainer:
         if not kinds:
             return None
         k = kinds[0]
-        need = self.ahead.get(k, 0) + job.demand.count - self.idle.get(k, 0)
-        self.ahead[k] = self.ahead.get(k, 0) + job.demand.count
+        ahead = self.ahead.get(k, 0) + job.demand.count
+        self.ahead[k] = ahead
+        need = ahead - self.idle.get(k, 0)
         if need <= 0:
             return self.now
-        cum = self.cum.get(k, [])
-        i = bisect.bisect_left(cum, need)
-        return self.times[k][i] if i < len(cum) else None
+        cum = self.cum.get(k)
+        # ``ahead`` only grows: once the known releases cannot cover it, no later job has an estimate.
+        if not cum or need > cum[-1]:
+            return None
+        return self.times[k][bisect.bisect_left(cum, need)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from suanli.core.errors import InvalidInput
@@ -66,6 +66,17 @@ class Policy:
             self._memo.clear()
         self._memo[id(job)] = (job, attained, r)
         return r
+
+    def min_run_s(self, job: Job) -> float:
+        """How long ``job`` runs after a (re)start before the policy may preempt it (quota reclaim may
+        still); infinity when the policy never preempts it again."""
+        return self.min_run_time_s
+
+    def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
+        """``sort_key`` of every waiting job, in order (a pass ranks thousands at once; subclasses may
+        compute them in one tight loop)."""
+        key = self.sort_key
+        return [key(j, j.attained_service, ctx) for j in jobs]
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         """Whether a waiting job of rank ``waiting`` may displace a running job of rank ``running``."""
@@ -123,14 +134,16 @@ class Tiresias(Policy):
 
 
 class Suanli(Policy):
-    """The default: least attained service on a fine exponential ladder, tenant fair share, priorities.
+    """The default: least attained service on a capped exponential ladder, tenant fair share, priorities.
 
     No duration knowledge. Levels grow by ``factor`` from ``base_s`` device-seconds, so a job that has run
-    ten times longer sits a few levels lower rather than in one catch-all queue; a waiting job wins back a
-    level per ``age_step_s`` waited; within a level the tenant using least (weighted) goes first, then the
-    oldest job. Preemption pays only across ``preempt_gap``
-    levels and after ``min_run_time_s``, which bounds how often a job can be displaced (no thrash). A job
-    blocked for ``reserve_after_s`` reserves nodes, so a big gang is never starved by a stream of small ones.
+    ten times longer sits a few levels lower; the ladder stops at ``max_level``, where the long jobs share
+    one level in submission order (like Tiresias's last queue), so they never displace one another. A
+    waiting job wins back a level per ``age_step_s`` waited; within a level the tenant using least
+    (weighted) goes first, then the oldest job. Preemption pays only across ``preempt_gap`` levels and
+    after a minimum run time that doubles with each preemption the job has suffered (``min_run_time_s``,
+    then twice that, ...); after ``max_preemptions`` the policy leaves the job alone, so no job thrashes.
+    A job blocked for ``reserve_after_s`` reserves nodes, so a big gang is never starved by small ones.
     """
 
     name = "suanli"
@@ -143,17 +156,24 @@ class Suanli(Policy):
     static_rank = False
 
     def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2,
-                 age_step_s: float = 6 * 3_600.0) -> None:
+                 age_step_s: float = 6 * 3_600.0, max_level: int = 6, max_preemptions: int = 8) -> None:
         super().__init__()
         self.base_s = base_s
         self.preempt_gap = preempt_gap
         self.age_step_s = age_step_s
+        self.max_level = max_level
+        self.max_preemptions = max_preemptions
         # Level boundaries base*(f-1), base*(f^2-1), ...: level = how many a job has passed.
-        self.bounds = [base_s * (factor**i - 1) for i in range(1, 64)]
+        self.bounds = [base_s * (factor**i - 1) for i in range(1, max_level + 1)]
 
     def level(self, attained: float) -> int:
         """The service level of a job with ``attained`` device-seconds (0 for a new job)."""
         return bisect.bisect_right(self.bounds, attained)
+
+    def min_run_s(self, job: Job) -> float:
+        if job.preemptions >= self.max_preemptions:
+            return math.inf
+        return self.min_run_time_s * 2.0**job.preemptions
 
     def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
         level = self.level(attained)
@@ -162,6 +182,21 @@ class Suanli(Policy):
             # longest jobs are delayed, never starved.
             level = max(0, level - int((ctx.now - job.waiting_since) // self.age_step_s))
         return (-job.priority, level, ctx.tenant_share.get(job.tenant, 0.0), job.submitted_at)
+
+    def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
+        # ``rank`` of every waiting job in one loop: a pass over 10,000 jobs spends its time here.
+        bounds, step, now, cut = self.bounds, self.age_step_s, ctx.now, bisect.bisect_right
+        share = ctx.tenant_share.get
+        out: list[tuple[Rank, str]] = []
+        for j in jobs:
+            level = cut(bounds, j.attained_service) if j.attained_service else 0
+            if level:
+                since = j.submitted_at if j.queued_at is None else j.queued_at
+                level -= int((now - since) // step)
+                if level < 0:
+                    level = 0
+            out.append(((-j.priority, level, share(j.tenant, 0.0), j.submitted_at), j.id))
+        return out
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         if waiting[0] != running[0]:

@@ -91,17 +91,25 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
     p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
-    key = policy.sort_key
     if not explain and not usage.enabled and not any(p.free.total.values()):
         # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
         # against the worst-ranked running one can tell (may_preempt is monotone in both).
         worst = _worst_running(p) if policy.preemptive else None
-        if worst is None or not policy.may_preempt(min(key(j, j.attained_service, ctx) for j in snapshot.pending)[0],
-                                                   worst):
+        if worst is None or not policy.may_preempt(min(policy.sort_keys(snapshot.pending, ctx))[0], worst):
             return Decisions()
-    ranked = sorted(snapshot.pending, key=lambda j: key(j, j.attained_service, ctx))
+    keys = policy.sort_keys(snapshot.pending, ctx)
+    ranked = [snapshot.pending[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
     waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)] if usage.enabled else ranked
+    blocked, reasons = p.blocked, p.reasons
+    after = policy.reserve_after_s
     for job in waiting:
+        # The memo check of ``_try``, inlined: most of a long queue is answered here.
+        d = job.demand
+        memo = blocked.get((job.tenant, d.count, d.kind, d.min_memory_gb, d.nodes, job.time_limit_s, False,
+                            job.excluded_nodes))
+        if memo is not None and (p.reserve_tried or after is None or now - job.waiting_since < after):
+            reasons[job.id] = (memo, None)
+            continue
         if _try(p, job, guaranteed_only=False):
             continue
         if not explain and not policy.preemptive and not usage.enabled and not any(p.free.total.values()):
@@ -110,12 +118,14 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     explainer = Explainer(p.free, [*snapshot.running, *p.started], policy.grace_period_s, now) if explain else None
     pending = []
     for job in ranked:
-        if job.id in p.reasons and job.id not in admitted:
-            reason, start = p.reasons[job.id]
+        found = reasons.get(job.id)
+        if found is not None and job.id not in admitted:
+            reason, start = found
             if explainer is not None and start is None:
                 start = explainer.estimate(job, p.kinds.candidates(job))
             pending.append(Pending(job.id, reason, start))
     return Decisions(tuple(p.admitted), tuple(p.preempted), tuple(pending))
+
 
 
 def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
@@ -126,7 +136,7 @@ def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
     for r in p.snapshot.running:
         if r.preempted_at is not None or not r.job.checkpointable:
             continue
-        if p.now - r.started_at < p.policy.min_run_time_s:
+        if p.now - r.started_at < p.policy.min_run_s(r.job):
             continue
         pool.setdefault(r.job.tenant, []).append((p.policy.rank(r.job, r.attained(p.now), p.ctx, True), r))
     for entries in pool.values():

@@ -2,9 +2,10 @@
 
 A pod asks for ``num_gpu`` devices; with one device it may ask for a fraction (``gpu_milli`` < 1000, as in
 Alibaba's openb trace). Idle capacity that no pod can use is waste: half-used GPUs that nobody's fraction
-fits, or GPUs on a node whose CPUs are gone. ``best-fit`` (what suanli does) puts a fraction on the
-fullest GPU that can hold it and a whole-GPU pod on the node with the fewest whole GPUs that suffice, so
-untouched GPUs and nodes stay whole for the pods that need them; ``first-fit`` is the baseline.
+fits, or GPUs on a node whose CPUs are gone. ``fgd`` (what suanli does when it knows the workload mix)
+puts each pod where the expected fragmentation for that mix grows least (``suanli.scheduling.fgd``);
+``best-fit`` puts a fraction on the fullest GPU that can hold it and a whole-GPU pod on the node with the
+fewest whole GPUs that suffice, so untouched GPUs and nodes stay whole; ``first-fit`` is the baseline.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from suanli.core.errors import InvalidInput
+from suanli.scheduling.fgd import Fragmentation, NodeState, PodClass
 
-STRATEGIES = ("best-fit", "first-fit")
+STRATEGIES = ("fgd", "best-fit", "first-fit")
 WHOLE = 1000
 
 
@@ -42,12 +44,15 @@ class SharePod:
 class SharedCluster:
     """Free CPU and free thousandths of every GPU; mutated as pods are packed."""
 
-    def __init__(self, nodes: Sequence[SharedNode], typical_cpu_milli: int = 0) -> None:
+    def __init__(self, nodes: Sequence[SharedNode], typical_cpu_milli: int = 0,
+                 mix: Sequence[PodClass] = ()) -> None:
         self.nodes = list(nodes)
         #: CPU a typical GPU pod needs: GPUs on a node with less CPU left than this are stranded.
         self.typical_cpu_milli = typical_cpu_milli
         self.cpu = [n.cpu_milli for n in self.nodes]
         self.gpu = [[WHOLE] * n.gpus for n in self.nodes]
+        #: The workload mix ``fgd`` packs for (without one, ``fgd`` falls back to best fit).
+        self.frag = Fragmentation(mix) if mix else None
 
     def capacity_milli(self) -> int:
         """GPU thousandths in the cluster."""
@@ -63,6 +68,10 @@ class SharedCluster:
             raise InvalidInput(f"unknown packing strategy {strategy!r}", details={"known": list(STRATEGIES)})
         if pod.num_gpu > 1 and pod.gpu_milli < WHOLE:
             raise InvalidInput(f"pod {pod.name!r}: a fraction of a GPU must be on one GPU")
+        if strategy == "fgd" and self.frag is not None:
+            return self._place_fgd(pod, self.frag)
+        if strategy == "fgd":
+            strategy = "best-fit"
         best: tuple[tuple[int, ...], int, tuple[int, ...]] | None = None
         for i, n in enumerate(self.nodes):
             if self.cpu[i] < pod.cpu_milli or (pod.models and pod.num_gpu and n.model not in pod.models):
@@ -91,6 +100,28 @@ class SharedCluster:
             self.gpu[i][d] -= pod.gpu_milli
         return i, devs
 
+    def _place_fgd(self, pod: SharePod, frag: Fragmentation) -> tuple[int, tuple[int, ...]] | None:
+        best: tuple[float, int, tuple[int, ...]] | None = None
+        for i, n in enumerate(self.nodes):
+            if self.cpu[i] < pod.cpu_milli or (pod.models and pod.num_gpu and n.model not in pod.models):
+                continue
+            state: NodeState = (n.model, self.cpu[i], tuple(sorted(self.gpu[i])))
+            gpus = state[2]
+            for take in _choices(gpus, pod):
+                g = frag.growth(state, pod.cpu_milli, pod.gpu_milli, take)
+                if best is None or g < best[0]:
+                    best = (g, i, take)
+        if best is None:
+            return None
+        _, i, take = best
+        # ``take`` are positions in the sorted free list: map them to this node's GPU indices.
+        order = sorted(range(len(self.gpu[i])), key=lambda d: (self.gpu[i][d], d))
+        devs = tuple(sorted(order[k] for k in take))
+        self.cpu[i] -= pod.cpu_milli
+        for d in devs:
+            self.gpu[i][d] -= pod.gpu_milli
+        return i, devs
+
     def _fit(self, i: int, pod: SharePod) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
         gpus = self.gpu[i]
         whole = [d for d, f in enumerate(gpus) if f == WHOLE]
@@ -108,3 +139,19 @@ class SharedCluster:
         f, d = min(fits)
         # The tightest GPU anywhere (a used GPU before an untouched one), then the node with fewest whole.
         return (f - pod.gpu_milli, len(whole)), (d,)
+
+
+def _choices(gpus: tuple[int, ...], pod: SharePod) -> list[tuple[int, ...]]:
+    """Distinct ways to put ``pod`` on a node whose sorted free thousandths per GPU are ``gpus``."""
+    if pod.num_gpu == 0:
+        return [()]
+    if pod.gpu_milli >= WHOLE:
+        whole = [k for k, f in enumerate(gpus) if f == WHOLE]
+        return [tuple(whole[: pod.num_gpu])] if len(whole) >= pod.num_gpu else []
+    out: list[tuple[int, ...]] = []
+    seen: set[int] = set()
+    for k, f in enumerate(gpus):
+        if f >= pod.gpu_milli and f not in seen:
+            seen.add(f)
+            out.append((k,))
+    return out
