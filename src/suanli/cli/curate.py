@@ -39,11 +39,13 @@ def curate(
     chosen = load(recipe)
     with Progress(TextColumn("[bold]curate[/] {task.description}"), BarColumn(), DownloadColumn(),
                   TextColumn("{task.fields[docs]}"), TimeRemainingColumn(), console=err_console,
-                  transient=as_json, disable=as_json) as bar:
+                  transient=as_json, disable=as_json, auto_refresh=False) as bar:
+        # No refresh thread: the local runner forks its workers only from a single-threaded process.
         task = bar.add_task(chosen.name, total=input.stat().st_size if input.is_file() else None, docs="")
 
         def show_progress(p: local.Progress) -> None:
             bar.update(task, completed=p.input_bytes, docs=f"{p.docs_out:,}/{p.docs_in:,} docs kept")
+            bar.refresh()
 
         result = local.run(chosen, input, output, workers=workers or None, shard_docs=shard_docs,
                            reference=list(against), restart=restart, on_progress=show_progress)

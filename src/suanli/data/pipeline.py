@@ -81,6 +81,17 @@ class Pipeline:
             doc = result.doc
         return doc
 
+    def prepare(self) -> None:
+        """Load every operator's lazily loaded resources (dictionaries, converters, heavy imports) now.
+
+        A parent process calls this before forking its workers, so that they share the loaded tables
+        instead of each loading its own (about a third of a CPU-second per worker for ``zh-web``).
+        """
+        for _, op in (*self.map_steps, *self.dedup_steps):
+            prepare = getattr(op, "prepare", None)
+            if prepare is not None:
+                prepare()
+
     def signatures(self, doc: Doc) -> list[Any]:
         """The dedup signature of ``doc`` for every dedup step."""
         return [op.signature(doc) for _, op in self.dedup_steps]
@@ -115,11 +126,24 @@ class Pipeline:
 _PIPELINES: dict[str, Pipeline] = {}
 
 
+def _cache_key(recipe: dict[str, Any]) -> str:
+    return json.dumps(recipe, sort_keys=True)
+
+
+def share(pipeline: Pipeline) -> None:
+    """Make ``pipeline`` the one :func:`process_shard` uses for its recipe in this process.
+
+    Worker processes forked after this call inherit it, already built and (after
+    :meth:`Pipeline.prepare`) with its tables loaded.
+    """
+    _PIPELINES[_cache_key(pipeline.recipe.to_dict())] = pipeline
+
+
 def process_shard(recipe: dict[str, Any], lines: Sequence[str], shard: int) -> ShardOutput:
     """Worker entry point: build the recipe's pipeline once per process, run one shard."""
     from suanli.data.recipe import parse
 
-    cache_key = json.dumps(recipe, sort_keys=True)
+    cache_key = _cache_key(recipe)
     pipeline = _PIPELINES.get(cache_key)
     if pipeline is None:
         pipeline = _PIPELINES[cache_key] = Pipeline(parse(recipe))

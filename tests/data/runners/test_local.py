@@ -90,3 +90,44 @@ def test_warc_input_and_compressed_output(tmp_path: Path) -> None:
     with gzip.open(out, "rt", encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh]
     assert docs and all(d["id"].startswith("<urn:uuid:") and "html" not in d for d in docs)
+
+
+def test_pool_from_a_threaded_parent_equals_serial(tmp_path: Path, news: list[str]) -> None:
+    """A parent with other threads (the server) starts its workers from a fork server, not by fork."""
+    import threading
+
+    src = tmp_path / "in.jsonl"
+    _corpus(src, news)
+    recipe = load("zh-web")
+    one = local.run(recipe, src, tmp_path / "one.jsonl", workers=1, shard_docs=5)
+    got: dict[str, object] = {}
+
+    def in_thread() -> None:
+        got["report"] = local.run(recipe, src, tmp_path / "three.jsonl", workers=3, shard_docs=5)
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "three.jsonl").read_bytes()
+    three = got["report"]
+    assert isinstance(three, dict)
+    assert one["steps"] == three["steps"] and three["workers"] == 3
+
+
+def test_prepared_pipeline_gives_the_same_results(news: list[str]) -> None:
+    """Loading every table up front (what a forking parent does) changes no output."""
+    from suanli.data.pipeline import Pipeline
+
+    lines = [json.dumps({"id": i, "text": damage(t)}, ensure_ascii=False) for i, t in enumerate(news[:20])]
+    cold = Pipeline(load("zh-web")).process_lines(lines, 0)
+    from suanli.data.ops import lexicon, script
+
+    lexicon._frequencies.cache_clear()
+    script._changed_by.cache_clear()
+    warm_pipeline = Pipeline(load("zh-web"))
+    warm_pipeline.prepare()
+    assert lexicon._frequencies.cache_info().currsize == 1  # the tables are loaded before any document
+    assert script._changed_by.cache_info().currsize == 2
+    warm = warm_pipeline.process_lines(lines, 0)
+    assert [k.line for k in cold.kept] == [k.line for k in warm.kept]
+    assert [r.to_dict() for r in cold.reports] == [r.to_dict() for r in warm.reports]

@@ -21,6 +21,11 @@ class ExactDedup:
         self.field = field
         self.simplify = simplify
 
+    def prepare(self) -> None:
+        """Load the Traditional-to-Simplified converter now (see ``Pipeline.prepare``)."""
+        if self.simplify:
+            normalize("中", self.simplify)
+
     def signature(self, doc: Doc) -> bytes:
         """The digest of the normalised text."""
         text = doc.get(self.field)

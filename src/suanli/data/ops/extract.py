@@ -36,6 +36,10 @@ class ExtractText:
         self.favor_precision = favor_precision
         self.keep_html = keep_html
 
+    def prepare(self) -> None:
+        """Import trafilatura now (see :meth:`suanli.data.pipeline.Pipeline.prepare`)."""
+        import trafilatura  # noqa: F401
+
     def __call__(self, doc: Doc) -> Result:
         html = doc.get(self.source_field)
         if not isinstance(html, str):

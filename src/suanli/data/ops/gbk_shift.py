@@ -263,6 +263,13 @@ class RealignGBK(TextOperator):
 
     name = "realign_gbk"
 
+    def prepare(self) -> None:
+        """Load the word frequencies, pypinyin and OpenCC now (see ``Pipeline.prepare``)."""
+        lexicon.score("中国")
+        readings("中")
+        default_reading("中")
+        to_simplified("中")
+
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         new, fixes = realign(text)
         return new, ({"spans_realigned": fixes} if fixes else {})

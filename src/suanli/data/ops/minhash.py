@@ -68,6 +68,11 @@ class NearDedup:
         self.simplify = simplify
         self._a, self._b = _params(num_perm, seed)
 
+    def prepare(self) -> None:
+        """Load the Traditional-to-Simplified converter now (see ``Pipeline.prepare``)."""
+        if self.simplify:
+            normalize("中", self.simplify)
+
     def signature(self, doc: Doc) -> Signature:
         """The MinHash signature of the document's normalised text."""
         text = doc.get(self.field)

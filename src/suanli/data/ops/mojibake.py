@@ -52,6 +52,12 @@ class FixMojibake(TextOperator):
 
     name = "fix_mojibake"
 
+    def prepare(self) -> None:
+        """Import ftfy now (see :meth:`suanli.data.pipeline.Pipeline.prepare`)."""
+        import ftfy  # noqa: F401
+
+        _config()
+
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         new = fix(text)
         return new, ({"docs_fixed": 1} if new != text else {})

@@ -60,6 +60,11 @@ class StripPinyin(TextOperator):
 
     name = "strip_pinyin"
 
+    def prepare(self) -> None:
+        """Load pypinyin's dictionaries now (see :meth:`suanli.data.pipeline.Pipeline.prepare`)."""
+        readings("中")
+        default_reading("中")
+
     def rewrite(self, text: str) -> tuple[str, dict[str, int]]:
         if "(" not in text and "（" not in text:
             return text, {}

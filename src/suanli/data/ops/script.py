@@ -104,6 +104,15 @@ class SimplifyScript(TextOperator):
         self.max_simplified_share = max_simplified_share
         self.pinyin_evidence = pinyin_evidence
 
+    def prepare(self) -> None:
+        """Load the OpenCC converters and character tables now (see :meth:`Pipeline.prepare`)."""
+        for config in ("t2s", "s2t"):
+            _changed_by(config)
+        for config in ("s2hk", "s2twp", "t2s"):
+            _converter(config)
+        if self.pinyin_evidence:
+            pinyin_notes.readings("中")
+
     def looks_mechanical(self, text: str, sample: int = 1500) -> bool:
         """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
 

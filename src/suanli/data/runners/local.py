@@ -10,11 +10,14 @@ bounded by the in-flight shards plus the dedup indexes (about 0.6 KB per kept do
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from suanli.core.errors import Conflict
-from suanli.data.pipeline import Curation, ShardOutput, process_shard
+from suanli.data.pipeline import Curation, Pipeline, ShardOutput, process_shard, share
 from suanli.data.recipe import Recipe
 from suanli.data.report import StepReport
 from suanli.data.runners.inputs import open_text, read_lines
@@ -118,7 +121,7 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
     committed shards until the run finishes; an interrupted run started again with the same
     arguments resumes from it.
     """
-    workers = workers or os.cpu_count() or 1
+    workers = workers or available_cpus()
     reference = reference or []
     work = _WorkDir(work_dir or output.with_name(output.name + ".parts"),
                     _identity(recipe, source, shard_docs, reference), restart)
@@ -156,7 +159,7 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
         for shard, (lines, position) in shards:
             commit(shard, process_shard(recipe_data, lines, shard), len(lines), position)
     else:
-        _run_pool(recipe_data, shards, workers, commit)
+        _run_pool(curation.pipeline, shards, workers, commit)
 
     _assemble(work, output)
     report = curation.summary()
@@ -168,13 +171,48 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
     return report
 
 
-def _run_pool(recipe_data: dict[str, Any], shards: Iterator[tuple[int, tuple[list[str], int]]],
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask: a container's cpuset, ``taskset``)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
+    """Worker processes that start with ``pipeline`` built and its tables loaded, where that is safe.
+
+    A single-threaded parent (the CLI, a benchmark) forks: the workers inherit the prepared pipeline
+    instead of each loading OpenCC, pypinyin, jieba's word list and trafilatura again, and
+    ``gc.freeze`` keeps the collector from touching (and so copying) the inherited objects. A parent
+    with other threads (the server runs curations in a thread) must not fork, since a lock held by
+    another thread would stay locked in the child; it uses a fork server, and each worker builds its
+    pipeline on its first shard.
+    """
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    pipeline.prepare()
+    share(pipeline)
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # Start every worker now, while the parent's objects are frozen (they stay frozen in the
+        # workers, which never free the pipeline).
+        for future in [pool.submit(os.getpid) for _ in range(workers)]:
+            future.result()
+    finally:
+        gc.unfreeze()
+    return pool
+
+
+def _run_pool(pipeline: Pipeline, shards: Iterator[tuple[int, tuple[list[str], int]]],
               workers: int, commit: Callable[[int, ShardOutput, int, int], None]) -> None:
     # At most two shards per worker in flight: enough to keep every core busy while the main process
     # commits, few enough that memory does not grow with the input.
+    recipe_data = pipeline.recipe.to_dict()
     window = 2 * workers
     pending: dict[int, tuple[Future[ShardOutput], int, int]] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with _pool(pipeline, workers) as pool:
         exhausted = False
         next_commit: int | None = None
         while True:
