@@ -214,6 +214,8 @@ class JobController:
         reason = job.stop_reason
         if reason == "cancel":
             self._end(session, job, now, "cancelled", "stopped on request")
+        elif reason == "budget":
+            self._end(session, job, now, "cancelled", "stopped by the budget's hard stop (drain)")
         elif reason == "preempt":
             self._requeue(session, job, now, "preempted", "preempted: stopped after checkpointing", preempted=True)
         elif reason == "timeout":

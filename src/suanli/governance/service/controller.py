@@ -2,7 +2,8 @@
 
 Recording usage bumps the ``generation`` of the budgets of the months it touches; this controller
 then fires the thresholds reached (once each, see :mod:`suanli.governance.service.budgets`) and
-posts pending webhooks. A delivery that must be retried bumps the generation again, so the row is
+posts pending webhooks, and drains (or resumes) the tenant's work under the ``drain`` setting (see
+:mod:`suanli.governance.service.drain`). A delivery that must be retried bumps the generation again, so the row is
 revisited until every alert is delivered or has given up.
 """
 
@@ -14,7 +15,7 @@ from typing import ClassVar
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from suanli.governance.service import budgets
+from suanli.governance.service import budgets, drain
 from suanli.state.governance import TenantBudget
 from suanli.state.models import Claimable
 
@@ -33,5 +34,7 @@ class BudgetController:
 
     def reconcile(self, session: Session, row: TenantBudget, now: datetime, worker: str) -> None:
         budgets.evaluate(session, row, now)
+        if row.month == budgets.month_of(now):  # drain or resume the tenant's work under this month's budget
+            drain.enforce(session, row.tenant_id, budgets.check_budget(session, row.tenant_id, now), now)
         if budgets.deliver(session, row.tenant_id, row.month, now, self.post):
             row.generation += 1  # a retry is due later: come back

@@ -70,10 +70,10 @@ class DeploymentController:
         self._stop_orphans(row, live)
         self._observe(session, row, live, now)
         live = [r for r in live if r.state in ("starting", "ready", "draining")]
-        if row.status == "deleting":
+        if row.status in ("deleting", "suspended"):  # suspended: scaled to zero by the budget (drain)
             for r in live:
                 self._drain(r, now)
-            if not live:
+            if not live and row.status == "deleting":
                 row.status = "deleted"
                 row.name = row.id  # the name is free for a new deployment
             return
@@ -96,6 +96,8 @@ class DeploymentController:
             if r.pid is None:  # an external endpoint: the gateway's retries cover its failures
                 if r.state == "starting":
                     r.state, r.ready_at = "ready", now
+                elif r.state == "draining" and r.drain_since is not None and now - r.drain_since >= DRAIN_SETTLE:
+                    self._stop(r, now, "drained")  # no process: done once every gateway stopped sending
                 continue
             code = self.processes.exit_code(r.pid)
             h = health[r.id]
