@@ -99,7 +99,7 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
             return Decisions()
     keys = policy.sort_keys(snapshot.pending, ctx)
     ranked = [snapshot.pending[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
-    waiting = [j for j in ranked if not _try(p, j, guaranteed_only=True)] if usage.enabled else ranked
+    waiting = [j for j in ranked if not _within_guarantee(p, j)] if usage.enabled else ranked
     blocked, reasons = p.blocked, p.reasons
     after = policy.reserve_after_s
     for job in waiting:
@@ -126,6 +126,14 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
             pending.append(Pending(job.id, reason, start))
     return Decisions(tuple(p.admitted), tuple(p.preempted), tuple(pending))
 
+
+
+def _within_guarantee(p: _Pass, job: Job) -> bool:
+    """The Kueue first walk for one job: admit it (or reclaim for it) within its tenant's guarantee."""
+    kind = job.demand.kind
+    if kind is not None and not p.usage.within_nominal(job.tenant, kind, job.demand.count):
+        return False  # over its guarantee already: only the borrowing walk can help (most of a long queue)
+    return _try(p, job, guaranteed_only=True)
 
 
 def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
