@@ -32,6 +32,7 @@ from suanli.client import Client
 from suanli.core.errors import NotFound, SuanliError
 
 ACCELERATORS = "nvidia-h100:8,ascend-910b:8"
+MODEL = "tinygpt-news"
 DEPLOYMENT = "tiny-news"
 PRICES = {"accelerator-hour/nvidia-h100": "18.00", f"million-tokens-in/{DEPLOYMENT}": "2.00",
           f"million-tokens-out/{DEPLOYMENT}": "8.00"}
@@ -141,11 +142,11 @@ def curate(t: Tour, progress: Progress) -> str:
                        check=True, capture_output=True)
     alice.create_dataset("acme", "news", description="Chinese news, as crawled")
     alice.upload_dataset("acme", "news", [raw / "news.jsonl"], message="raw crawl")
-    curated = json.loads(t.suanli("dataset", "curate", "news", "--recipe", "zh-web" if t.data else "zh-dedup",
-                                  "-t", "acme", "--work-dir", str(t.workdir / "curate"), "--json",
-                                  token=t.facts["token"]).stdout)
-    t.facts["dataset_version"] = f"news@{curated['number']}"
-    alice.download_dataset("acme", "news", t.workdir / "curated", version=curated["number"])
+    curation = json.loads(t.suanli("dataset", "curate", "news", "--recipe", "zh-web" if t.data else "zh-dedup",
+                                   "-t", "acme", "--json", token=t.facts["token"]).stdout)
+    number = curation["result_version"]
+    t.facts["dataset_version"] = f"news@{number}"
+    alice.download_dataset("acme", "news", t.workdir / "curated", version=number)
     t.facts["corpus"] = sorted((t.workdir / "curated").glob("*.jsonl*"))
     if t.data is not None:
         for line in _read_lines(t.facts["corpus"]):
@@ -153,10 +154,10 @@ def curate(t: Tour, progress: Progress) -> str:
             if doc.get("id") == "content-farm-copy":
                 t.console.print(Panel(f"[red]as crawled:[/] {damaged[:80]}…\n[green]curated:[/]   {doc['text'][:80]}…",
                                       title="one document of version 2: the content-farm copy, repaired"))
-    report = alice.dataset_report("acme", "news", curated["number"])
-    return (f"dataset news: version 1 uploaded (chunked, checksummed), version {curated['number']} curated with "
-            f"lineage to version 1; {report['docs_in']} documents read, {report['docs_out']} kept; the report "
-            f"is stored with the version")
+    report = alice.dataset_report("acme", "news", number)
+    return (f"dataset news: version 1 uploaded (chunked, checksummed), version {number} curated with "
+            f"{curation['recipe']} by a curation job on the server ({curation['id']}), lineage to version 1; "
+            f"{report['docs_in']} documents read, {report['docs_out']} kept; the report is stored with the version")
 
 
 def _read_lines(paths: list[Path]) -> list[str]:
@@ -173,11 +174,11 @@ def train(t: Tour, progress: Progress) -> str:
     """Train tinygpt on the curated version, mounted read-only into a job on the local engine; follow its log."""
     alice: Client = t.facts["alice"]
     steps = 120
-    trainer = [sys.executable, "-m", "suanli.training.tinygpt", "--out", str(t.workdir / "model"), "--layers", "2",
-               "--width", "128", "--steps", str(steps), "--checkpoint-every", "60", "--log-every", "10"]
-    script = f'exec {shlex.join(trainer)} --data "$SUANLI_DATASET_NEWS"'
+    trainer = [sys.executable, "-m", "suanli.training.tinygpt", "--layers", "2", "--width", "128", "--steps",
+               str(steps), "--checkpoint-every", "60", "--log-every", "10"]
+    script = f'exec {shlex.join(trainer)} --data "$SUANLI_DATASET_NEWS" --out "$SUANLI_OUTPUT_DIR"'
     job = alice.submit_job("acme", script=script, accelerators=1, kind="nvidia-h100",
-                           datasets=[t.facts["dataset_version"]], env={"OMP_NUM_THREADS": "1"},
+                           datasets=[t.facts["dataset_version"]], output_model=MODEL, env={"OMP_NUM_THREADS": "1"},
                            restart_policy="on-failure(2)")
     task = progress.add_task(f"  job {job['id']}", total=steps)
     losses: list[float] = []
@@ -216,10 +217,13 @@ def register_and_serve(t: Tour, progress: Progress) -> str:
     import openai
 
     alice: Client = t.facts["alice"]
-    alice.create_model("acme", "tinygpt-news", description="tinygpt trained on curated news")
-    version = alice.upload_model("acme", "tinygpt-news", t.workdir / "model", training_job_id=t.facts["job"],
-                                 dataset_version=t.facts["dataset_version"])
-    alice.deploy("acme", DEPLOYMENT, model="tinygpt-news", regions={"local": {"min_replicas": 0, "max_replicas": 1}},
+    deadline = time.monotonic() + 60
+    while not (job := alice.job("acme", t.facts["job"]))["output_version_id"]:  # the registrar copies the output
+        if job["output_error"] or time.monotonic() > deadline:
+            raise SuanliError(f"the job's output was not registered: {job['output_error'] or 'timed out'}")
+        time.sleep(0.5)
+    version = alice.model_version("acme", MODEL)
+    alice.deploy("acme", DEPLOYMENT, model=MODEL, regions={"local": {"min_replicas": 0, "max_replicas": 1}},
                  scale_to_zero_after_s=120)
     gateway = openai.OpenAI(base_url=f"{t.url}/v1", api_key=t.facts["token"], max_retries=0, timeout=300)
     asked = time.monotonic()
@@ -234,7 +238,8 @@ def register_and_serve(t: Tour, progress: Progress) -> str:
     cold = (first or time.monotonic()) - asked
     title = f"{DEPLOYMENT} answers, streamed (openai client); a 0.4M-parameter model after a minute: babble"
     t.console.print(Panel("".join(words) or "(empty)", title=title))
-    return (f"model tinygpt-news v{version['number']} ({version.get('parameters', '?')} parameters, lineage: "
+    return (f"model {MODEL} v{version['number']} registered from the job's output ({version.get('parameters', '?')} "
+            f"parameters, lineage: "
             f"{t.facts['job']}, {t.facts['dataset_version']}); deployment {DEPLOYMENT} scaled from zero, "
             f"first token after {cold:.1f}s")
 
@@ -298,8 +303,7 @@ def _fmt(value: Any) -> str:
 
 
 NOT_YET = [
-    "training jobs on Ray, Slurm and Kubernetes engines (only the local engine runs jobs today)",
-    "curation as a platform job on the server (`suanli dataset curate` runs the pipeline on the client)",
+    "jobs on Ray, Slurm and Kubernetes clusters (engines exist and are tested; this box-only tour uses local)",
     "vLLM replicas (needs a GPU host) and multi-region serving on real edge clusters",
 ]
 

@@ -259,8 +259,8 @@ def _curate_on_server(name: str, recipe: str, tenant: str | None, version: str, 
     elif job["status"] == "succeeded":
         err_console.print(f"[green]{name} version {job['result_version']}[/] by curation {job['id']}; "
                           f"report: suanli dataset report {name} --version {job['result_version']}")
-    else:
-        err_console.print(f"curation {job['id']}: {job['status']} {job['error']}")
+    if job["status"] not in ("succeeded", "queued", "running"):
+        err_console.print(f"curation {job['id']}: {job['status']} {job['error'] or ''}")
     if job["status"] in ("failed", "cancelled"):
         raise typer.Exit(1)
 
