@@ -76,7 +76,7 @@ class Ctx:
                 answer = self._replay(s, key, fingerprint)
                 if answer is None:
                     out = make(s).model_dump(mode="json")
-                    s.execute(_REMEMBER, {
+                    s.connection().execute(_REMEMBER, {
                         "key_id": self.principal.key_id, "idempotency_key": key, "method": scope["method"],
                         "path": scope["path"], "request_hash": fingerprint, "status_code": 201,
                         "response": redact(dict(out)) if redact else out, "created_at": utcnow(),
@@ -100,7 +100,7 @@ class Ctx:
             auditing.record(s, self.request.scope, status, self.principal)
 
     def _replay(self, s: Session, key: str, fingerprint: str) -> JSONResponse | None:
-        record = s.execute(_RECALL, {"key_id": self.principal.key_id, "key": key}).first()
+        record = s.connection().execute(_RECALL, {"key_id": self.principal.key_id, "key": key}).first()
         if record is None:
             return None
         request_hash, status_code, response = record

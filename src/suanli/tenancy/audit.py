@@ -43,7 +43,7 @@ def record(
     else:
         target_tenant_id = tenants.find_id(session, target_tenant)
     event_id = new_id("aud")
-    session.execute(_INSERT, {
+    session.connection().execute(_INSERT, {  # Core, not the ORM layer: a plain row
         "id": event_id, "at": utcnow(),
         "tenant_id": principal.tenant_id if principal else None,
         "target_tenant_id": target_tenant_id,

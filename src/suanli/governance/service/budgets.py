@@ -117,7 +117,7 @@ def require_budget(session: Session, tenant_id: str, now: datetime, estimate: De
     ``tenant_id`` is the id of a tenant the caller has resolved. Every job submission passes here: a tenant
     without a hard-stop budget this month (nothing can refuse it) costs one small precompiled query.
     """
-    if session.execute(_HARD_STOP, {"tenant": tenant_id, "month": month_of(now)}).first() is None:
+    if session.connection().execute(_HARD_STOP, {"tenant": tenant_id, "month": month_of(now)}).first() is None:
         return
     decision = check_budget(session, tenant_id, now, estimate)
     if decision.refuse_new:
