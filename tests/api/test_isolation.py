@@ -65,6 +65,7 @@ DATASET_PARAMS = {"dataset": "ds", "version": "1", "position": "0", "upload": "u
 GLOBAL = {
     "me": "answers only about the caller",
     "accelerator_kinds": "public reference data",
+    "recipes": "public reference data (the built-in curation recipes)",
     "tenants.list": "filtered to the caller's tenant (test_listing_is_scoped)",
     "tenants.create": "platform admins only (test_roles)",
     "audit.list": "filtered to the caller's tenant (test_audit_records_every_mutating_call)",

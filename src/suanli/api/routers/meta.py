@@ -1,8 +1,9 @@
-"""``/api/v1/me`` and ``/api/v1/accelerator-kinds``."""
+"""``/api/v1/me``, ``/api/v1/accelerator-kinds`` and ``/api/v1/recipes``."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from suanli.api.context import CtxDep
 from suanli.api.schemas import AcceleratorKindOut, Me
@@ -30,3 +31,19 @@ def accelerator_kinds(ctx: CtxDep) -> list[AcceleratorKindOut]:
             discovery_tool=v.discovery_tool, domestic=v.domestic,
         ))
     return out
+
+
+class RecipeOut(BaseModel):
+    name: str
+    description: str
+    steps: list[str]
+    """The operators in order."""
+
+
+@router.get("/recipes", response_model=list[RecipeOut], name="recipes")
+def recipes(ctx: CtxDep) -> list[RecipeOut]:
+    """The built-in curation recipes: the ones ``POST .../datasets/{d}/curations`` accepts."""
+    from suanli.data.recipe import builtin_names, load
+
+    return [RecipeOut(name=r.name, description=r.description.strip(), steps=[s.op for s in r.steps])
+            for r in map(load, builtin_names())]
