@@ -39,10 +39,13 @@ def test_withdrawn_credentials_stop_at_once_though_the_key_was_cached(platform: 
 
     key = tadmin.create_key("acme", name="spare")
     spare = Client(platform.url, key["token"], retries=0)
+    gateway = httpx.Client(base_url=f"{platform.url}/v1", headers={"Authorization": f"Bearer {key['token']}"})
     assert spare.me()["tenant"] == "acme"
+    assert gateway.get("/models").status_code == 200  # the OpenAI-compatible edge caches it too
     tadmin.revoke_key("acme", key["id"])
     with pytest.raises(Unauthenticated, match="revoked"):
         spare.me()
+    assert gateway.get("/models").status_code == 401
 
     admin.update_tenant("acme", status="suspended")
     for c in (viewer, tadmin):
