@@ -21,7 +21,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,26 +107,77 @@ def _wait(proc: subprocess.Popen[bytes], ready: str, log: Path, timeout_s: float
     raise RuntimeError(f"ray start did not become ready in {timeout_s:g}s: {log.read_text(errors='replace')[-2000:]}")
 
 
-def start_head(base: Path, ip: str = "127.0.0.2", num_gpus: int = 4, resources: dict[str, float] | None = None,
-               timeout_s: float = 60.0) -> RayNode:
-    """A head node with its dashboard (the Jobs API) on ``ip``; returns once the Jobs API answers."""
+def _launch_head(base: Path, ip: str, num_gpus: int, resources: dict[str, float] | None
+                 ) -> tuple[subprocess.Popen[bytes], int, str]:
     gcs, dashboard, client = _free_ports(ip, 3)
     head = ["--head", f"--port={gcs}", f"--dashboard-host={ip}", f"--dashboard-port={dashboard}",
             f"--ray-client-server-port={client}", "--include-dashboard=true"]
     proc = _start(base, base / "tmp", ip, head, num_gpus, resources or {})
-    url = f"http://{ip}:{dashboard}"
+    return proc, gcs, f"http://{ip}:{dashboard}"
+
+
+def _wait_head(proc: subprocess.Popen[bytes], base: Path, ip: str, gcs: int, url: str, timeout_s: float,
+               dashboard: bool = True) -> None:
+    """Until the GCS listens (``dashboard`` False) or the Jobs API answers; a head that does not is stopped."""
     deadline = time.monotonic() + timeout_s
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"ray head exited: {(base / 'ray-start.log').read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/api/version", timeout=2) as answer:
-            if answer.status == 200:
-                break
+        if dashboard:
+            with contextlib.suppress(OSError), urllib.request.urlopen(url + "/api/version", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        else:
+            with contextlib.suppress(OSError), socket.create_connection((ip, gcs), timeout=1):
+                return
         if time.monotonic() > deadline:
             stop_pid(proc.pid)
-            raise RuntimeError(f"the Ray dashboard at {url} did not answer in {timeout_s:g}s")
+            raise RuntimeError(f"the Ray head at {ip} did not answer in {timeout_s:g}s")
         time.sleep(0.3)
+
+
+def start_head(base: Path, ip: str = "127.0.0.2", num_gpus: int = 4, resources: dict[str, float] | None = None,
+               timeout_s: float = 60.0) -> RayNode:
+    """A head node with its dashboard (the Jobs API) on ``ip``; returns once the Jobs API answers."""
+    proc, gcs, url = _launch_head(base, ip, num_gpus, resources)
+    _wait_head(proc, base, ip, gcs, url, timeout_s)
     return RayNode(ip, proc.pid, base / "tmp", f"{ip}:{gcs}", url)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """A node to start: its loopback address and its fake devices."""
+
+    ip: str
+    num_gpus: int = 4
+    resources: dict[str, float] = field(default_factory=dict)
+
+
+def start_cluster(base: Path, head: NodeSpec, workers: Sequence[NodeSpec] = (), timeout_s: float = 60.0
+                  ) -> list[RayNode]:
+    """A head and its workers, started side by side; returns ``[head, *workers]`` once all are ready.
+
+    Each worker is launched as soon as the head's GCS listens, while the head's dashboard is still
+    starting (a worker's ``ray start`` retries the GCS until the head has written its session), so the
+    nodes' start-up overlaps instead of adding up. If any node fails, the ones started are stopped.
+    """
+    proc, gcs, url = _launch_head(base / "head", head.ip, head.num_gpus, head.resources)
+    started = [proc]
+    try:
+        _wait_head(proc, base / "head", head.ip, gcs, url, timeout_s, dashboard=False)
+        temp_dir = base / "head" / "tmp"
+        procs = [_start(base / f"worker-{w.ip}", temp_dir, w.ip, [f"--address={head.ip}:{gcs}"], w.num_gpus,
+                        w.resources) for w in workers]
+        started += procs
+        _wait_head(proc, base / "head", head.ip, gcs, url, timeout_s)
+        for w, p in zip(workers, procs, strict=True):
+            _wait(p, "Ray runtime started", base / f"worker-{w.ip}" / "ray-start.log", timeout_s)
+    except BaseException:
+        for p in reversed(started):
+            stop_pid(p.pid)
+        raise
+    return [RayNode(n.ip, p.pid, temp_dir, f"{head.ip}:{gcs}", url) for n, p in zip([head, *workers], started,
+                                                                                  strict=True)]
 
 
 def start_worker(base: Path, head: RayNode, ip: str, num_gpus: int = 4, resources: dict[str, float] | None = None,
@@ -180,8 +232,9 @@ def main() -> None:
         sys.exit("usage: ray_cluster.py start|stop DIR")
     base = Path(sys.argv[2])
     if sys.argv[1] == "start":
-        head = start_head(base / "head", resources={"accelerator_type:H100": 1})
-        worker = start_worker(base / "worker", head, "127.0.0.3", resources={"accelerator_type:H100": 1})
+        h100 = {"accelerator_type:H100": 1.0}
+        head, worker = start_cluster(base, NodeSpec("127.0.0.2", resources=h100),
+                                     [NodeSpec("127.0.0.3", resources=h100)])
         (base / "pids").write_text(f"{head.pid} {worker.pid}")
         print(head.dashboard)
         return

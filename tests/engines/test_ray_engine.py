@@ -1,23 +1,26 @@
 """The ``ray`` engine on a real Ray cluster: a head on 127.0.0.2 and a worker on 127.0.0.3, 4 fake H100s each.
 
-The cluster is started once per test session by ``scripts/ray_cluster.py`` and stopped at the end by SIGTERM
-to each node's own ``ray start`` PID. Jobs go through the real suanli server (``platform``): the cluster is
-created through the REST API, its nodes come from Ray's state API, and jobs run as Ray jobs.
+The cluster is started once per test session by ``scripts/ray_cluster.py`` (head and worker side by side)
+and stopped at the end by SIGTERM to each node's own ``ray start`` PID; every Ray test shares it. Jobs go
+through the real suanli server (``platform``): the cluster is created through the REST API, its nodes come
+from Ray's state API, and jobs run as Ray jobs.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from tests.api.helpers import make_tenant
+from tests.appliance.test_up import Server
 from tests.jobs.conftest import job_state, wait_for
 
 from suanli.client import Client
@@ -29,18 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import ray_cluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
-H100 = {"accelerator_type:H100": 1}
+H100 = {"accelerator_type:H100": 1.0}
 
 
 @pytest.fixture(scope="session")
 def ray_head() -> Iterator[ray_cluster.RayNode]:
     base = Path(tempfile.mkdtemp(prefix="srt-"))  # short: Ray's socket paths must stay under 107 bytes
-    head = ray_cluster.start_head(base / "head", "127.0.0.2", num_gpus=4, resources={**H100, "NPU": 2})
-    try:
-        worker = ray_cluster.start_worker(base / "worker", head, "127.0.0.3", num_gpus=4, resources=H100)
-    except BaseException:
-        ray_cluster.stop(head)
-        raise
+    head, worker = ray_cluster.start_cluster(base, ray_cluster.NodeSpec("127.0.0.2", 4, {**H100, "NPU": 2}),
+                                             [ray_cluster.NodeSpec("127.0.0.3", 4, H100)])
     yield head
     ray_cluster.stop(worker)
     ray_cluster.stop(head)
@@ -52,11 +51,20 @@ def _ray_jobs(head: ray_cluster.RayNode) -> dict[str, dict[str, Any]]:
             if j.get("submission_id")}
 
 
-@pytest.fixture
-def ray(ray_head: ray_cluster.RayNode, monkeypatch: pytest.MonkeyPatch) -> Iterator[ray_cluster.RayNode]:
-    """The shared cluster; whatever a test left running on it is stopped afterwards."""
-    monkeypatch.setenv("SUANLI_SCHEDULER_MIN_INTERVAL_S", "0")
+@pytest.fixture(autouse=True)
+def quick_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autouse, so that it runs before ``platform`` builds its controllers (which read these).
+
+    Passes stay at least 0.5 s apart (the default): each reads every job's state from Ray's dashboard,
+    which on this box competes with the jobs for the CPU.
+    """
+    monkeypatch.setenv("SUANLI_INVENTORY_INTERVAL_S", "1")  # Ray's nodes read every second, not every 5
     monkeypatch.delenv("SUANLI_LOCAL_ACCELERATORS", raising=False)
+
+
+@pytest.fixture
+def ray(ray_head: ray_cluster.RayNode) -> Iterator[ray_cluster.RayNode]:
+    """The shared cluster; whatever a test left running on it is stopped afterwards."""
     yield ray_head
     for sid, j in _ray_jobs(ray_head).items():
         if sid.startswith("suanli-") and j["status"] in ("PENDING", "RUNNING"):
@@ -96,7 +104,9 @@ def test_a_ray_cluster_runs_a_job_on_the_devices_suanli_chose(platform, ray) -> 
     assert ray_job["driver_node_id"] and ray_job["entrypoint"].startswith("CUDA_VISIBLE_DEVICES=")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_gang_runs_one_rank_per_node_and_npus_get_their_variable(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite only: where Ray runs each rank and which variable it sets do not depend on the database."""
     _, member = _setup(platform, ray)
     script = 'echo "rank=$SUANLI_NODE_RANK of $SUANLI_NUM_NODES devices=$CUDA_VISIBLE_DEVICES"'
     gang = member.submit_job("acme", script=script, accelerators=8, nodes=2, kind="nvidia-h100")
@@ -122,7 +132,13 @@ def test_cancel_stops_the_ray_job(platform, ray) -> None:  # type: ignore[no-unt
     assert _ray_jobs(ray)[f"suanli-{job['id']}-0-0"]["status"] == "STOPPED"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_killed_node_requeues_its_job(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    """A Ray node killed without notice: Ray reports it dead, suanli requeues its job onto another node.
+
+    On SQLite only: what it shows is the Ray engine's reading of a dead node, and the controller's requeue of
+    a lost node's jobs is the same code on both backends (tested there with the local and Slurm engines).
+    """
     admin, member = _setup(platform, ray)
     base = Path(tempfile.mkdtemp(prefix="srt-w-"))
     doomed = ray_cluster.start_worker(base, ray, "127.0.0.4", num_gpus=0,
@@ -162,7 +178,8 @@ def test_a_repeated_launch_is_adopted_not_run_twice(ray, tmp_path: Path) -> None
     again = RayEngine(RayConfig.of({"address": ray.dashboard})).submit(spec)  # as after a restart of suanli
     assert first == again
     assert [s for s in _ray_jobs(ray) if s.startswith(f"suanli-{spec.job_id}-")] == [f"suanli-{spec.job_id}-0-0"]
-    assert engine.status(spec.job_id, first).state == "running"
+    assert engine.status(spec.job_id, first).state in ("starting", "running")  # Ray's PENDING, then RUNNING
+    assert _until(lambda: engine.status(spec.job_id, first).state == "running", 30)
     engine.cancel(spec.job_id, first)
     deadline = time.monotonic() + 30
     while engine.status(spec.job_id, first).state == "running" and time.monotonic() < deadline:
@@ -173,3 +190,75 @@ def test_a_repeated_launch_is_adopted_not_run_twice(ray, tmp_path: Path) -> None
     unreachable = RayEngine(RayConfig.of({"address": "http://127.0.0.9:9"}), timeout_s=1)
     assert unreachable.status(spec.job_id, first).state == "running"  # the node grace decides, not a blip
     assert unreachable.logs(spec.job_id) == b""
+
+
+def test_ray_jobs_survive_a_sigkilled_server(tmp_path: Path, database_url: str, ray) -> None:  # type: ignore[no-untyped-def]
+    """``suanli up`` killed with SIGKILL while jobs run on Ray, then restarted: every job is found again.
+
+    One job ends while the server is down (read back as succeeded), one outlives it (adopted: the same Ray
+    job, no second start), and one is stopped in Ray while the server is down (lost: its restart policy
+    starts it once more).
+    """
+    release = tmp_path / "release"
+    server = Server(tmp_path / "home", database_url)
+    server.env.pop("SUANLI_LOCAL_ACCELERATORS", None)
+    server.start()
+    try:
+        admin = Client(server.url, server.token())
+        admin.create_cluster("gpu", engine="ray", config={"address": ray.dashboard})
+        admin.create_tenant("acme")
+
+        def submit(script: str, **kw: Any) -> str:
+            job_id: str = admin.submit_job("acme", script=script, kind="nvidia-h100", **kw)["id"]
+            return job_id
+
+        def state(job_id: str) -> str:
+            found: str = admin.job("acme", job_id)["state"]
+            return found
+
+        finishes = submit(f"echo waiting; while [ ! -e {release} ]; do sleep 0.2; done; echo finished")
+        survives = submit("echo started; sleep 300")
+        dies = submit('[ "$SUANLI_RESTART_COUNT" -ge 1 ] && exit 0; echo started; sleep 300',
+                      restart_policy="on-failure(1)")
+        jobs = (finishes, survives, dies)
+        _until(lambda: all(state(j) == "running" for j in jobs), 90)
+
+        server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        server.proc.wait()  # type: ignore[union-attr]
+        release.touch()
+        httpx.post(f"{ray.dashboard}/api/jobs/suanli-{dies}-0-0/stop", timeout=10).raise_for_status()
+        _until(lambda: _ray_jobs(ray)[f"suanli-{finishes}-0-0"]["status"] == "SUCCEEDED"
+               and _ray_jobs(ray)[f"suanli-{dies}-0-0"]["status"] == "STOPPED", 30)
+
+        server.start()
+        _until(lambda: state(finishes) == "succeeded" and state(dies) == "succeeded", 60)
+        assert "finished" in admin.job_logs("acme", finishes)["data"]
+        assert state(survives) == "running"
+        ours = {s: j["status"] for s, j in _ray_jobs(ray).items() if s.startswith(f"suanli-{survives}-")}
+        assert ours == {f"suanli-{survives}-0-0": "RUNNING"}  # adopted, never started again
+        assert admin.job_logs("acme", survives)["data"].count("--- suanli: start") == 1
+        died = admin.job("acme", dies)
+        assert died["restart_count"] == 1 and died["exit_code"] == 0, died
+        assert _ray_jobs(ray)[f"suanli-{dies}-1-0"]["status"] == "SUCCEEDED"
+        assert f"suanli-{dies}-2-0" not in _ray_jobs(ray)
+        assert any("stopped in Ray" in e["message"] and "restarting (1/1)" in e["message"]
+                   for e in admin.job_events("acme", dies))
+        admin.cancel_job("acme", survives)
+        _until(lambda: state(survives) == "cancelled", 30)
+        assert _ray_jobs(ray)[f"suanli-{survives}-0-0"]["status"] == "STOPPED"
+        code, err = server.stop()
+        assert code == 0, err
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+
+
+def _until(check: Callable[[], Any], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")

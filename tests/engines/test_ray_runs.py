@@ -41,7 +41,9 @@ def test_submission_ids_read_back() -> None:
 
 
 def test_ray_states_read_as_suanli_states() -> None:
-    assert rank_status({"status": "PENDING"}).state == "running"
+    assert rank_status({"status": "PENDING"}) == RunStatus("starting", message="waiting in Ray: for its resources")
+    waits = rank_status({"status": "PENDING", "message": "Job has not started yet. It may be waiting for resources"})
+    assert waits.state == "starting" and "may be waiting for resources" in waits.message
     assert rank_status({"status": "RUNNING"}) == RunStatus("running")
     assert rank_status({"status": "SUCCEEDED", "driver_exit_code": 0}) == RunStatus("succeeded", 0)
     assert rank_status({"status": "FAILED", "driver_exit_code": 3}) == RunStatus("failed", 3, "exited with code 3")
@@ -55,5 +57,8 @@ def test_a_gang_fails_with_any_rank() -> None:
     ok, run, bad, gone = RunStatus("succeeded", 0), RunStatus("running"), RunStatus("failed", 2), RunStatus("lost")
     assert combined([ok, ok]) == ok
     assert combined([ok, run]).state == "running"
+    waiting = RunStatus("starting", message="waiting in Ray: for its resources")
+    assert combined([run, waiting]) == waiting  # a gang with a rank still waiting has not started
+    assert combined([waiting, bad]) == bad
     assert combined([run, gone, bad]) == bad
     assert combined([run, gone]) == gone

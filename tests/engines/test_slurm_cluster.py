@@ -25,6 +25,7 @@ from tests.jobs.conftest import job_state, wait_for
 
 from suanli.client import Client
 from suanli.core.errors import InvalidInput
+from suanli.engines import slurm_text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -150,6 +151,67 @@ def test_a_node_set_down_requeues_its_job(platform, slurm_cluster) -> None:  # t
         wait_for(platform, job_state(member, "acme", job["id"], "cancelled"))
     finally:
         scontrol(slurm_cluster, "update", f"NodeName={down}", "State=RESUME")
+
+
+def slurm_records(info: dict[str, Any], name: str) -> list[dict[str, str]]:
+    """Slurm's own records of the jobs named ``name`` (``scontrol show job``)."""
+    return [r for r in slurm_text.records(scontrol(info, "--oneliner", "show", "job")) if r.get("JobName") == name]
+
+
+def sbatch(info: dict[str, Any], *args: str) -> str:
+    env = {**os.environ, "SLURM_CONF": info["slurm_conf"]}
+    return subprocess.run(["sbatch", "--parsable", *args], env=env, check=True, capture_output=True,
+                          text=True).stdout.strip().split(";")[0]
+
+
+def test_a_job_waiting_inside_slurm_shows_as_starting_with_slurm_s_reason(  # type: ignore[no-untyped-def]
+        platform, slurm_cluster) -> None:
+    """Work that is not suanli's holds sim1's GPUs: suanli's jobs placed there wait in Slurm (PENDING).
+
+    They stay ``starting`` (not ``running``) with Slurm's reason as their pending reason and in an event; one
+    is cancelled while it waits, the other runs once the GPUs are free.
+    """
+    admin, member = connect(platform, slurm_cluster)
+    wait_for(platform, lambda: len(slurm_nodes(admin)) == 3)
+    for node in ("sim2", "sim3"):  # so that suanli places the jobs on sim1
+        admin.node_action("hpc", node, "cordon")
+    filler = sbatch(slurm_cluster, "--nodelist=sim1", "--gres=gpu:a100:8", "--job-name=not-suanli",
+                    "--output=/dev/null", "--wrap=sleep 300")
+    try:
+        wait_for(platform, lambda: "RUNNING" in scontrol(slurm_cluster, "show", "job", filler))
+        waits = member.submit_job("acme", script="sleep 2; echo ran", accelerators=1, kind="nvidia-a100")
+        cancelled = member.submit_job("acme", script="echo never", accelerators=1, kind="nvidia-a100")
+
+        def shows_slurm_s_reason(job_id: str) -> dict[str, Any] | None:
+            [record] = slurm_records(slurm_cluster, f"suanli-{job_id}-0")
+            found: dict[str, Any] = member.job("acme", job_id)
+            reason = f"waiting in Slurm: {record['Reason']} (Slurm job {record['JobId']} pending)"
+            return found if record["Reason"] != "None" and found["pending_reason"] == reason else None
+
+        for job in (waits, cancelled):  # the first waits for "Resources", the second behind it (Priority, ...)
+            found = wait_for(platform, lambda j=job: shows_slurm_s_reason(j["id"]))
+            assert found["state"] == "starting", found
+            assert squeue(slurm_cluster, f"suanli-{job['id']}-0") == ["PENDING"]
+        for _ in range(5):  # pass after pass, still waiting: never shown as running
+            platform.runner.run_pass()
+            time.sleep(0.2)
+        assert {member.job("acme", j["id"])["state"] for j in (waits, cancelled)} == {"starting"}
+        events = member.job_events("acme", waits["id"])
+        assert "running" not in [e["state"] for e in events], events
+        assert any(e["message"].startswith("waiting in Slurm: ") for e in events[3:]), events
+
+        member.cancel_job("acme", cancelled["id"])
+        done = wait_for(platform, job_state(member, "acme", cancelled["id"], "cancelled"))
+        assert done["pending_reason"] is None and "never" not in member.job_logs("acme", cancelled["id"])["data"]
+        assert squeue(slurm_cluster, f"suanli-{cancelled['id']}-0") == ["CANCELLED"]
+    finally:
+        env = {**os.environ, "SLURM_CONF": slurm_cluster["slurm_conf"]}
+        subprocess.run(["scancel", filler], env=env, check=False)
+    running = wait_for(platform, job_state(member, "acme", waits["id"], "running", "succeeded", "failed"))
+    assert running["state"] == "running" and running["pending_reason"] is None, running
+    ran = wait_for(platform, job_state(member, "acme", waits["id"], "succeeded", "failed"))
+    assert ran["state"] == "succeeded" and ran["pending_reason"] is None, ran
+    assert "ran" in member.job_logs("acme", waits["id"])["data"]
 
 
 def test_bad_slurm_configs_are_refused(platform, slurm_cluster) -> None:  # type: ignore[no-untyped-def]

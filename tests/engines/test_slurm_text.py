@@ -67,7 +67,9 @@ def test_node_health(state: str, healthy: bool) -> None:
 
 
 @pytest.mark.parametrize(("state", "code", "expected", "exit_code"), [
-    ("PENDING", "0:0", "running", None), ("RUNNING", "0:0", "running", None), ("COMPLETING", "0:0", "running", None),
+    ("PENDING", "0:0", "starting", None), ("CONFIGURING", "0:0", "starting", None),
+    ("REQUEUE_HOLD", "0:0", "starting", None), ("RUNNING", "0:0", "running", None),
+    ("COMPLETING", "0:0", "running", None), ("SUSPENDED", "0:0", "running", None),
     ("COMPLETED", "0:0", "succeeded", 0), ("FAILED", "3:0", "failed", 3), ("FAILED", "0:9", "failed", 137),
     ("CANCELLED", "0:15", "failed", 143), ("TIMEOUT", "0:0", "failed", 0), ("NODE_FAIL", "0:0", "lost", None),
     ("PREEMPTED", "0:0", "lost", None), ("OUT_OF_MEMORY", "0:125", "failed", 253),
@@ -76,8 +78,10 @@ def test_job_states(state: str, code: str, expected: str, exit_code: int | None)
     [r] = slurm_text.records(JOB.format(state=state, reason="Priority", code=code))
     status = slurm_text.job_status(r)
     assert (status.state, status.exit_code) == (expected, exit_code)
-    if expected == "running" and state == "PENDING":
-        assert "Priority" in status.message
+    if expected == "starting":  # the user is told why Slurm has not started it
+        assert status.message.startswith("waiting in Slurm: Priority") and state.lower() in status.message
+        [fresh] = slurm_text.records(JOB.format(state=state, reason="None", code=code))
+        assert slurm_text.job_status(fresh).message.startswith("waiting in Slurm (Slurm job")
 
 
 def test_jobcomp_line_is_a_job_record() -> None:

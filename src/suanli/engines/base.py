@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-RunState = Literal["running", "succeeded", "failed", "lost"]
+RunState = Literal["starting", "running", "succeeded", "failed", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,12 @@ class LaunchSpec:
 
 @dataclass(frozen=True, slots=True)
 class RunStatus:
-    """What the engine knows about a started job. ``lost``: its processes vanished without an exit code."""
+    """What the engine knows about a started job.
+
+    ``starting``: the engine holds the job but has not started its processes yet (it waits inside the
+    engine: Slurm's or Ray's PENDING); ``message`` says why, in the engine's words, and the controller
+    shows it as the job's pending reason. ``lost``: its processes vanished without an exit code.
+    """
 
     state: RunState
     exit_code: int | None = None

@@ -96,8 +96,9 @@ class RayEngine:
     def status(self, job_id: str, handle: Mapping[str, Any]) -> RunStatus:
         """Each rank's Ray job, combined; a broken gang's other ranks are stopped so none runs on alone.
 
-        An unreachable head reads as running: the cluster's nodes then stop heartbeating, and the node
-        grace of the cluster decides (the job is requeued), as for any machine that cannot be reached.
+        A rank that Ray keeps PENDING makes the start ``starting``, with Ray's reason. An unreachable head
+        reads as running: the cluster's nodes then stop heartbeating, and the node grace of the cluster
+        decides (the job is requeued), as for any machine that cannot be reached.
         """
         try:
             states = [rank_status(self._details(r["submission_id"])) for r in handle.get("ranks", [])]
@@ -106,7 +107,7 @@ class RayEngine:
         result = combined(states)
         if result.state in ("failed", "lost") and len(states) > 1:
             for r, s in zip(handle["ranks"], states, strict=True):
-                if s.state == "running":
+                if s.state in ("starting", "running"):
                     self._stop(r["submission_id"])
         return result
 

@@ -93,8 +93,10 @@ def rank_status(details: Mapping[str, Any] | None) -> RunStatus:
     state = str(details.get("status", ""))
     message = str(details.get("message") or "")
     code = details.get("driver_exit_code")
-    if state in ("PENDING", "RUNNING"):
-        return RunStatus("running", message="waiting in Ray for its resources" if state == "PENDING" else "")
+    if state == "PENDING":  # Ray has the job but not its resources (or is still setting up its runtime env)
+        return RunStatus("starting", message=f"waiting in Ray: {message or 'for its resources'}"[:500])
+    if state == "RUNNING":
+        return RunStatus("running")
     if state == "SUCCEEDED":
         return RunStatus("succeeded", 0)
     if state == "FAILED" and isinstance(code, int) and code != 0:
@@ -105,8 +107,9 @@ def rank_status(details: Mapping[str, Any] | None) -> RunStatus:
 
 
 def combined(states: Sequence[RunStatus]) -> RunStatus:
-    """A gang's state from its ranks': a failed or lost rank fails the whole start; running while any runs."""
-    for wanted in ("failed", "lost"):
+    """A gang's state from its ranks': a failed or lost rank fails the whole start; starting while any rank
+    waits in Ray (the gang is not whole yet); running while any runs."""
+    for wanted in ("failed", "lost", "starting"):
         for s in states:
             if s.state == wanted:
                 return s

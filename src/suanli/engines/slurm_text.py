@@ -18,9 +18,10 @@ from suanli.engines.base import RunStatus
 _KEY = re.compile(r"(?:^|\s)([A-Za-z][A-Za-z0-9_:/]*)=")
 _PARENS = re.compile(r"\([^)]*\)")
 
+# Slurm holds the job but its processes have not started: suanli shows it starting, with Slurm's reason.
+STARTING_STATES = frozenset({"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
 RUNNING_STATES = frozenset({
-    "PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT",
-    "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT", "STOPPED",
+    "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "SPECIAL_EXIT", "STOPPED",
 })
 LOST_STATES = frozenset({"NODE_FAIL", "BOOT_FAIL", "PREEMPTED", "REVOKED"})
 # Node states and flags under which suanli counts a node as lost. NOT_RESPONDING alone is not one of them:
@@ -137,6 +138,9 @@ def job_status(record: Mapping[str, str]) -> RunStatus:
     code = exit_code(record.get("ExitCode", ""))
     reason = record.get("Reason", "")
     slurm_id = record.get("JobId", "?")
+    if state in STARTING_STATES:
+        why = f": {reason}" if reason and reason != "None" else ""  # None: Slurm has not looked at it yet
+        return RunStatus("starting", message=f"waiting in Slurm{why} (Slurm job {slurm_id} {state.lower()})")
     if state in RUNNING_STATES:
         detail = f" ({reason})" if reason and reason != "None" else ""
         return RunStatus("running", message=f"Slurm job {slurm_id} {state.lower()}{detail}")

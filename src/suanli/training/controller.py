@@ -7,7 +7,8 @@ A pass, in order:
 1. inventory: the local box's nodes are refreshed and heartbeat; nodes silent past their cluster's grace
    are marked unhealthy and their jobs requeued; draining nodes have their jobs preempted;
 2. observe: every started job's status is read from its engine (never from memory), so a restarted server
-   adopts processes that outlived it and notices the ones that died; stop requests are signalled
+   adopts processes that outlived it and notices the ones that died; a job the engine still queues
+   (``starting``) stays starting, with the engine's reason as its pending reason; stop requests are signalled
    (SIGTERM), escalated after their grace (SIGKILL), and finished jobs move on by their restart policy;
 3. schedule: the core's :func:`~suanli.scheduling.schedule` over the snapshot; admissions are launched,
    preemptions signalled, pending reasons and estimated starts stored.
@@ -55,7 +56,8 @@ log = logging.getLogger("suanli.training")
 DRAIN_GRACE_S = 30.0
 MOUNTS = "mounts"  # staged dataset versions, under the server's home
 PRUNE_INTERVAL_S = 600.0  # how often staged versions of deleted dataset versions are removed
-INVENTORY_INTERVAL_S = 5.0  # how often a remote engine's machines are read (and heartbeat)
+INVENTORY_INTERVAL_S = 5.0
+"""How often a remote engine's machines are read and heartbeat (``SUANLI_INVENTORY_INTERVAL_S``)."""
 MIN_INTERVAL_S = 0.5
 DUTY_FACTOR = 5.0
 """Passes closer together than this are skipped (``SUANLI_SCHEDULER_MIN_INTERVAL_S``)."""
@@ -86,6 +88,7 @@ class JobController:
             min_interval_s = float(os.environ.get("SUANLI_SCHEDULER_MIN_INTERVAL_S") or MIN_INTERVAL_S)
         self.min_interval_s = min_interval_s
         self._last_duration_s = 0.0
+        self.inventory_interval_s = float(os.environ.get("SUANLI_INVENTORY_INTERVAL_S") or INVENTORY_INTERVAL_S)
         self.local = LocalEngine(home, accelerators=os.environ.get("SUANLI_LOCAL_ACCELERATORS") or None)
         self.engines: dict[str, Engine] = engines if engines is not None else {"local": self.local}
         self.policy = policy_named(policy or os.environ.get("SUANLI_SCHEDULING_POLICY") or "suanli")
@@ -140,7 +143,7 @@ class JobController:
             if engine is None:
                 continue
             driven.add(cluster.engine)
-            if time.monotonic() - self._inventory_at.get(cluster.id, float("-inf")) < INVENTORY_INTERVAL_S:
+            if time.monotonic() - self._inventory_at.get(cluster.id, float("-inf")) < self.inventory_interval_s:
                 continue
             try:
                 reports = engine.inventory()
@@ -185,17 +188,27 @@ class JobController:
             if engine is None or job.engine_handle is None:
                 continue
             status = engine.status(job.id, job.engine_handle)
-            if status.state == "running":
-                self._while_running(session, job, engine, now)
+            if status.state in ("starting", "running"):
+                self._while_running(session, job, engine, status, now)
             else:
                 self._finished(session, job, status, now)
 
-    def _while_running(self, session: Session, job: TrainingJob, engine: Engine, now: datetime) -> None:
-        if job.state != "running":
+    def _while_running(self, session: Session, job: TrainingJob, engine: Engine, status: RunStatus,
+                       now: datetime) -> None:
+        if status.state == "starting":
+            # Queued inside the engine (Slurm's or Ray's PENDING): the job stays starting, and its pending
+            # reason is the engine's, written (with an event) only when it changes.
+            reason = status.message or f"waiting in the {engine.name} engine"
+            if job.state != "starting" or job.pending_reason != reason:
+                job.pending_reason = reason
+                record(session, job, "starting", reason, now)
+        elif job.state != "running":
+            job.pending_reason = None
             record(session, job, "running", "the engine reports the job running", now)
         started = job.started_at or now
         limit = job.max_runtime_s
-        if job.stop_reason is None and limit is not None and (now - started).total_seconds() > limit:
+        if (job.stop_reason is None and limit is not None and status.state == "running"
+                and (now - started).total_seconds() > limit):
             self._stop(session, job, now, "timeout", job.stop_grace_s, f"max runtime {job.max_runtime_s:g}s exceeded")
             return
         if job.stop_reason is not None and job.stop_requested_at is None:
@@ -340,7 +353,7 @@ class JobController:
 
     def _end(self, session: Session, job: TrainingJob, now: datetime, state: str, why: str) -> None:
         # The placement and the engine's handle stay on a finished job: where it ran is part of its history.
-        job.stop_reason = job.stop_requested_at = job.queue_position = None
+        job.stop_reason = job.stop_requested_at = job.queue_position = job.pending_reason = None
         job.finished_at = now
         job.message = why
         record(session, job, state, why, now)
