@@ -12,9 +12,16 @@ from playwright.sync_api import Browser, Page, expect
 SHOTS = "console"
 
 
-def open_console(browser: Browser, url: str, token: str, hash_: str = "", height: int = 900) -> Page:
-    """A new page signed in with ``token``, at the deep link ``hash_`` (``tenant=acme&page=jobs``)."""
+def open_console(browser: Browser, url: str, token: str, hash_: str = "", height: int = 900,
+                 clock: bool = False) -> Page:
+    """A new page signed in with ``token``, at the deep link ``hash_`` (``tenant=acme&page=jobs``).
+
+    With ``clock`` the page's timers run on Playwright's fake clock: the live refresh fires only when the
+    test advances it (``page.clock.run_for``), so a test can tell a paused page from a slow one.
+    """
     page = browser.new_page(viewport={"width": 1360, "height": height})
+    if clock:
+        page.clock.install()
     page.goto(f"{url}/#{hash_}")
     page.fill("#api-key", token)
     page.click("button[type=submit]")

@@ -91,7 +91,7 @@ def test_cluster_queue_and_jobs(platform, browser: Browser, output_dir: Path, da
     jobs = page.locator("#jobs")
     states = (("hello", "succeeded"), ("oom", "failed"), ("sft-qwen-7b", "running"), ("eval-sweep", "pending"))
     for name, state in states:
-        expect(jobs.locator("tr", has_text=name).locator(".badge")).to_have_text(state)
+        expect(jobs.locator("tr", has_text=name).locator(".states .badge")).to_have_text(state)
     shot(page, output_dir, "jobs", database_url)
     page.click("a.chip:text-is('failed')")
     expect(jobs.locator("tbody tr")).to_have_count(1)

@@ -39,6 +39,20 @@ const suanli = (() => {
   }
 
   const badge = (text, kind = text) => el("span", { class: `badge ${kind}` }, text);
+
+  /** Data classifications, lowest first (after the Data Security Law's general / important / core data). */
+  const CLASSIFICATIONS = ["public", "internal", "important", "core"];
+  /** A classification as a badge: one colour per level, the level in its title. */
+  const classified = (label) => el("span", { class: `badge cls cls-${CLASSIFICATIONS.includes(label) ? label : "public"}`,
+    title: `data classification: ${label || "public"}`, "data-classification": label || "public" }, label || "public");
+
+  /** A progress bar: ``done`` of ``total`` as a filled track, with a label beside it. */
+  function meterBar(done, total, label) {
+    const share = total ? Math.max(0, Math.min(1, done / total)) : 0;
+    return el("div", { class: "progress", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(100 * share) },
+      el("div", { class: "bar-track" }, el("div", { class: "bar-fill", style: { width: `${100 * share}%` } })),
+      el("span", { class: "progress-label" }, label ?? `${Math.round(100 * share)}%`));
+  }
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
   const code = (text) => el("code", {}, text);
 
@@ -319,7 +333,9 @@ const suanli = (() => {
   });
 
   return {
-    register, api, optional, all, enc, el, table, badge, when, ago, duration, bytes, num, code, card, bars, facts,
+    register, api, optional, all, enc, el, table, badge, classified, CLASSIFICATIONS, meterBar, when, ago, duration, bytes, num, code, card, bars, facts,
     href, link, go, refresh: () => refresh(), showError,
+    /** Parts of pages that live in their own files (pages/curations.js): filled in by those files. */
+    parts: {},
   };
 })();

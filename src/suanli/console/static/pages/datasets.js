@@ -1,7 +1,7 @@
 // Datasets: the tenant's datasets, each version's lineage, size and documents, and its curation report.
 "use strict";
 (() => {
-  const { el, table, badge, code, card, api, all, optional, enc, ago, when, link, bytes, num, facts } = suanli;
+  const { el, table, badge, code, card, api, all, optional, enc, ago, when, link, bytes, num, facts, classified } = suanli;
 
   /** Versions as a graph: each a box, an edge from the version it was made from. */
   function lineage(versions, dataset, selected) {
@@ -46,8 +46,8 @@
       el("div", { class: "bar-track" }, el("div", { class: `bar-fill${share > 0.9 ? " over" : ""}`, style: { width: `${100 * share}%` } })),
       storage.quota_bytes ? `of ${bytes(storage.quota_bytes)}` : "no quota"),
       storage.reserved_bytes ? el("p", { class: "muted" }, `${bytes(storage.reserved_bytes)} reserved by uploads in progress`) : null);
-    v.fill("datasets", table(["Dataset", "Description", "Versions", "Latest", "Created"], datasets,
-      (d) => [link({ page: "datasets", dataset: d.name }, d.name), d.description || "—", d.version_count,
+    v.fill("datasets", table(["Dataset", "Description", "Classification", "Versions", "Latest", "Created"], datasets,
+      (d) => [link({ page: "datasets", dataset: d.name }, d.name), d.description || "—", classified(d.classification), d.version_count,
         d.latest_version ? link({ page: "datasets", dataset: d.name, version: d.latest_version }, `v${d.latest_version}`) : "—",
         el("span", { title: when(d.created_at) }, ago(d.created_at))], { empty: "no datasets yet: suanli dataset create NAME" }));
   }
@@ -97,16 +97,20 @@
       v.mount(el("div", { class: "crumbs" }, link({ page: "datasets" }, "Datasets"), " / ",
         chosen ? link({ page: "datasets", dataset: name }, name) : code(name), chosen ? [" / ", code(`v${chosen.number}`)] : null),
       el("div", { class: "grid" },
-        card(null, el("div", { id: "dataset-head" }), { wide: true }),
+        card(null, el("div", {}, el("div", { id: "dataset-head" }), el("div", { id: "classify", class: "classify" })), { wide: true }),
+        card("Curations", el("div", {}, ...suanli.parts.curations.mount(v, name)), { wide: true, id: "curations-card",
+          note: "A curation runs a built-in recipe over a version on the server and commits what it keeps as the next version." }),
         card("Lineage", el("div", { id: "lineage" }), { wide: true, note: "Each version is immutable; an arrow leads from the version a recipe curated to the version it made." }),
         chosen ? null : card("Versions", el("div", { id: "versions" }), { wide: true }),
         chosen ? card(`Version ${chosen.number}`, el("div", { id: "version" }), { wide: true }) : null,
         chosen ? card("Curation report", el("div", { id: "report" }), { wide: true }) : null,
         report ? card("Samples of removed documents", el("div", { id: "samples" }), { wide: true }) : null));
     }
-    v.fill("dataset-head", el("div", { class: "title-row" }, el("h2", {}, dataset.name)),
+    v.fill("dataset-head", el("div", { class: "title-row" }, el("h2", {}, dataset.name), classified(dataset.classification)),
       dataset.description ? el("p", {}, dataset.description) : null,
       facts([["versions", dataset.version_count], ["latest", dataset.latest_version ? `v${dataset.latest_version}` : null], ["created", when(dataset.created_at)]]));
+    suanli.parts.curations.classification(v, dataset);
+    await suanli.parts.curations.fill(v, name, versions.items, number);
     v.fill("lineage", lineage(versions.items, name, number));
     v.fill("versions", table(["Version", "From", "Recipe", "Documents", "Size", "Message", "Created"], [...versions.items].reverse(),
       (x) => [link({ page: "datasets", dataset: name, version: x.number }, `v${x.number}`), x.parent_number ? `v${x.parent_number}` : "—",

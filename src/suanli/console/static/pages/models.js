@@ -43,12 +43,16 @@
     }
     v.fill("model-head", el("div", { class: "title-row" }, el("h2", {}, model.name)), model.description ? el("p", {}, model.description) : null,
       facts([["id", model.id], ["versions", versions.length], ["created", when(model.created_at)]]));
-    v.fill("model-versions", versions.length ? [...versions].reverse().map((ver) => el("div", { class: "version-block", "data-version": ver.number },
+    v.fill("model-versions", versions.length ? [...versions].reverse().map((ver) => el("div", { class: `version-block${String(ver.number) === v.params.version ? " on" : ""}`, "data-version": ver.number, id: `model-version-${ver.number}` },
       el("div", { class: "title-row" }, el("h3", {}, `v${ver.number}`), badge(ver.status, ver.status === "ready" ? "active" : "pending"),
         el("span", { class: "muted" }, ver.ready_at ? `ready ${ago(ver.ready_at)}` : `created ${ago(ver.created_at)}`)),
       facts([["architecture", ver.architecture], ["parameters", ver.parameters ? params(ver.parameters) : null], ["tokenizer", ver.tokenizer],
         ["context", ver.context_length ? `${num(ver.context_length)} tokens` : null], ["size", bytes(ver.size_bytes)], ["files", Object.keys(ver.files || {}).length]]),
       lineage(ver))) : el("div", { class: "empty" }, "no versions yet"));
+    if (v.first && v.params.version) {
+      if (!versions.some((x) => String(x.number) === v.params.version)) throw new Error(`model ${name} has no version ${v.params.version}`);
+      requestAnimationFrame(() => document.getElementById(`model-version-${v.params.version}`)?.scrollIntoView({ block: "center" }));
+    }
   }
 
   suanli.register({
