@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,7 @@ def test_a_job_waiting_inside_slurm_shows_as_starting_with_slurm_s_reason(  # ty
             platform.runner.run_pass()
             time.sleep(0.2)
         assert {member.job("acme", j["id"])["state"] for j in (waits, cancelled)} == {"starting"}
+        waited = member.job("acme", waits["id"])
         events = member.job_events("acme", waits["id"])
         assert "running" not in [e["state"] for e in events], events
         assert any(e["message"].startswith("waiting in Slurm: ") for e in events[3:]), events
@@ -209,6 +211,8 @@ def test_a_job_waiting_inside_slurm_shows_as_starting_with_slurm_s_reason(  # ty
         subprocess.run(["scancel", filler], env=env, check=False)
     running = wait_for(platform, job_state(member, "acme", waits["id"], "running", "succeeded", "failed"))
     assert running["state"] == "running" and running["pending_reason"] is None, running
+    # Its run (and its max runtime) counts from when Slurm started it, not from when it was sent to wait.
+    assert datetime.fromisoformat(running["started_at"]) > datetime.fromisoformat(waited["started_at"])
     ran = wait_for(platform, job_state(member, "acme", waits["id"], "succeeded", "failed"))
     assert ran["state"] == "succeeded" and ran["pending_reason"] is None, ran
     assert "ran" in member.job_logs("acme", waits["id"])["data"]

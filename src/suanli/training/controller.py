@@ -203,7 +203,8 @@ class JobController:
                 job.pending_reason = reason
                 record(session, job, "starting", reason, now)
         elif job.state != "running":
-            job.pending_reason = None
+            if job.pending_reason is not None:  # it waited inside the engine: its run (and max runtime) starts now
+                job.started_at, job.pending_reason = now, None
             record(session, job, "running", "the engine reports the job running", now)
         started = job.started_at or now
         limit = job.max_runtime_s
