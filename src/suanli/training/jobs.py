@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from suanli.core.accelerators import kind_of
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
+from suanli.governance.classification import DataClass
 from suanli.governance.service import enforcement, lineage
 from suanli.governance.service.budgets import require_budget
 from suanli.scheduling import Demand
@@ -161,9 +162,22 @@ def submit(session: Session, principal: Principal, tenant_ref: str, req: JobRequ
     return submit_many(session, principal, tenant_ref, [req])[0]
 
 
+def submit_classified(session: Session, principal: Principal, tenant_ref: str,
+                      req: JobRequest) -> tuple[TrainingJob, DataClass]:
+    """:func:`submit`, with the classification the job got (so the answer needs no query to read it back)."""
+    made, labels = _queue(session, principal, tenant_ref, [req])
+    return made[0], labels[0]
+
+
 def submit_many(session: Session, principal: Principal, tenant_ref: str,
                 reqs: Sequence[JobRequest]) -> list[TrainingJob]:
-    """Queue several jobs at once, all or none (a job array); a bad one is named by its index.
+    """Queue several jobs at once, all or none (a job array); a bad one is named by its index."""
+    return _queue(session, principal, tenant_ref, reqs)[0]
+
+
+def _queue(session: Session, principal: Principal, tenant_ref: str,
+           reqs: Sequence[JobRequest]) -> tuple[list[TrainingJob], list[DataClass]]:
+    """The jobs queued and their classifications, in order.
 
     This is the hot path of the submit benchmark: executemany Core inserts with precompiled statements,
     not ORM flushes.
@@ -173,7 +187,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     now = utcnow()
     require_budget(session, tenant_id, now)  # a budget's hard stop refuses new jobs, with its reason
     made: list[TrainingJob] = []
-    labels = []
+    labels: list[DataClass] = []
     for i, req in enumerate(reqs):
         try:
             job = validate(req)
@@ -196,7 +210,7 @@ def submit_many(session: Session, principal: Principal, tenant_ref: str,
     conn.execute(_INSERT_EVENT, [{"job_id": j.id, "at": now, "state": "pending", "message": "submitted"}
                                  for j in made])
     enforcement.label(session, ((j.id, tenant_id, cls) for j, cls in zip(made, labels, strict=True)))
-    return made
+    return made, labels
 
 
 def listing(session: Session, principal: Principal, tenant_ref: str, after: str | None, limit: int,

@@ -121,8 +121,8 @@ class LogChunk(BaseModel):
 @router.post(PREFIX, status_code=201, response_model=JobOut, name="jobs.submit")
 def submit_job(tenant: str, body: JobSubmit, ctx: CtxDep) -> object:
     def make(s: Session) -> JobOut:
-        job = jobs.submit(s, ctx.principal, tenant, jobs.JobRequest(**body.model_dump()))
-        return _labelled(s, [job])(job)
+        job, classification = jobs.submit_classified(s, ctx.principal, tenant, jobs.JobRequest(**body.model_dump()))
+        return JobOut.of(job, classification)
 
     # No poke: the next tick (every second) schedules it. Poking on every submission kept every controller
     # of the server passing back to back under load (a fifth of the submit rate; see docs/jobs.md).
