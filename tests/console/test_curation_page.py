@@ -122,6 +122,7 @@ def test_start_follow_cancel_and_finish_a_curation(platform, browser: Browser, o
     expect(row).to_have_attribute("data-status", "cancelled")
     expect(row.locator(".badge")).to_have_text("cancelled")
     expect(row.locator("button[data-cancel]")).to_have_count(0)
+    expect(row.locator(".progress.stopped .progress-label")).to_contain_text("cancelled at ")
 
     # Another, with zh-web: it runs to the end and commits version 2.
     page.select_option("#curate-recipe", "zh-web")

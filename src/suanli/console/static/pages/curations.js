@@ -13,7 +13,10 @@
       return meterBar(1, 1, `${num(p.docs_out ?? 0)} of ${num(p.docs_in ?? 0)} documents kept`);
     }
     if (!ACTIVE.includes(c.status)) {
-      return p.input_total ? meterBar(p.input_bytes || 0, p.input_total, `stopped at ${bytes(p.input_bytes || 0)} of ${bytes(p.input_total)}`) : "—";
+      if (!p.input_total) return "—";
+      const stopped = meterBar(p.input_bytes || 0, p.input_total, `${c.status} at ${bytes(p.input_bytes || 0)} of ${bytes(p.input_total)}`);
+      stopped.classList.add("stopped");  // grey: this work was thrown away
+      return stopped;
     }
     if (c.stage === "export" && p.shards_total) {
       return meterBar(p.shards_exported || 0, p.shards_total, `exporting shard ${p.shards_exported || 0} of ${p.shards_total}`);
