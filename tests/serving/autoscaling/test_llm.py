@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -14,20 +15,25 @@ from suanli.serving.autoscaling import (
     ScalingState,
     staffed_replicas,
 )
+from suanli.serving.autoscaling.llm import estimate_load
+from suanli.serving.autoscaling.queueing import replicas_for_wait
 
 CFG = LlmPolicyConfig(slots_per_replica=8, cold_start_s=30.0)
 POLICY = LlmPolicy(CFG)
 
 
-def line(
-    f: Callable[[float], float], until: float, start: float = 0.0, step: float = 2.0, prompt_token_rate: float = 0.0
+def traffic(
+    rate: Callable[[float], float], service_s: float, until: float, start: float = 0.0, step: float = 2.0,
+    prompt_tokens: float = 0.0,
 ) -> list[MetricsSample]:
+    """Samples of a load whose concurrency is rate x service time (Little's law)."""
     n = int((until - start) / step)
-    return [
-        MetricsSample(start + step * (i + 1), f(start + step * (i + 1)), request_rate=1.0,
-                      prompt_token_rate=prompt_token_rate)
-        for i in range(n)
-    ]
+    out = []
+    for i in range(n):
+        t = start + step * (i + 1)
+        r = rate(t)
+        out.append(MetricsSample(t, r * service_s, request_rate=r, prompt_token_rate=r * prompt_tokens))
+    return out
 
 
 @given(a=st.floats(0, 1e4), b=st.floats(0, 1e4), slots=st.integers(1, 64))
@@ -37,59 +43,115 @@ def test_staffing_is_monotone_and_covers_load(a: float, b: float, slots: int) ->
     assert staffed_replicas(hi, slots, 1.5) * slots >= hi
 
 
-def test_flat_load_gets_square_root_headroom() -> None:
-    rec = POLICY.recommend(ScalingState(6, 6), line(lambda t: 36.0, 300.0), 300.0)
-    assert rec.replicas == staffed_replicas(36.0, 8, 1.5) == 6  # 36 + 1.5*6 = 45 slots
+def test_flat_load_is_sized_by_the_wait_budget() -> None:
+    # 4 req/s holding a slot 9 s each: 36 busy slots. No prefill rate known: half the SLO is the budget.
+    rec = POLICY.recommend(ScalingState(6, 6), traffic(lambda t: 4.0, 9.0, 600.0), 600.0)
+    assert rec.replicas == replicas_for_wait(36.0, 9.0, 8, 1.0, 0.005) == 7
+    assert rec.reason.startswith("load 36.0")
+
+
+def test_known_prefill_leaves_the_rest_of_the_slo_for_waiting() -> None:
+    policy = LlmPolicy(LlmPolicyConfig(slots_per_replica=8, prefill_tokens_per_s=4000.0))
+    est = estimate_load(policy.config, traffic(lambda t: 4.0, 9.0, 600.0, prompt_tokens=1000.0), 600.0)
+    assert est is not None
+    assert est.wait_budget_s == pytest.approx(2.0 - 2 * 0.25)
+    assert est.service_s == pytest.approx(9.0) and est.load_ahead == pytest.approx(36.0)
+
+
+def test_headroom_follows_the_slo_not_a_constant() -> None:
+    window = traffic(lambda t: 4.0, 9.0, 600.0)
+    # One slot a replica, so that the count resolves every slot of headroom.
+    base = LlmPolicy(LlmPolicyConfig(slots_per_replica=1))
+    tight = LlmPolicy(LlmPolicyConfig(slots_per_replica=1, slo_ttft_s=0.05))
+    loose = LlmPolicy(LlmPolicyConfig(slots_per_replica=1, slo_ttft_s=8.0))
+    strict = LlmPolicy(LlmPolicyConfig(slots_per_replica=1, slo_target=0.9999))
+    n = base.recommend(ScalingState(40, 40), window, 600.0).replicas
+    assert tight.recommend(ScalingState(40, 40), window, 600.0).replicas > n
+    assert loose.recommend(ScalingState(40, 40), window, 600.0).replicas < n
+    assert strict.recommend(ScalingState(40, 40), window, 600.0).replicas > n
+
+
+def test_long_requests_need_more_headroom_at_the_same_load() -> None:
+    short = traffic(lambda t: 12.0, 3.0, 600.0)  # 36 busy slots of 3 s requests
+    long = traffic(lambda t: 1.0, 36.0, 600.0)  # 36 busy slots of 36 s requests
+    assert (POLICY.recommend(ScalingState(6, 6), long, 600.0).replicas
+            > POLICY.recommend(ScalingState(6, 6), short, 600.0).replicas)
+
+
+def test_bursty_arrivals_get_more_headroom_than_poisson_ones() -> None:
+    rng = random.Random(1)
+    # The same mean rate, delivered in 2 s clumps at random (five times the mean, then nothing).
+    bursty = [
+        MetricsSample(2.0 * (i + 1), 36.0, request_rate=20.0 if rng.random() < 0.2 else 0.0) for i in range(300)
+    ]
+    poisson = traffic(lambda t: 4.0, 9.0, 600.0)
+    eb, ep = estimate_load(CFG, bursty, 600.0), estimate_load(CFG, poisson, 600.0)
+    assert eb is not None and ep is not None
+    assert eb.wait_budget_s < ep.wait_budget_s
 
 
 def test_rising_load_is_bought_a_cold_start_ahead() -> None:
-    ramp = line(lambda t: 0.1 * t, 300.0)  # 30 at the end, rising 0.1/s
-    flat = line(lambda t: 30.0, 300.0)
-    up = POLICY.recommend(ScalingState(5, 5), ramp, 300.0).replicas
-    same = POLICY.recommend(ScalingState(5, 5), flat, 300.0).replicas
-    assert up > same
+    ramp = traffic(lambda t: 0.01 * t, 9.0, 600.0)  # 6 req/s at the end, rising 0.01/s
+    flat = traffic(lambda t: 6.0, 9.0, 600.0)
+    up = POLICY.recommend(ScalingState(7, 7), ramp, 600.0)
+    same = POLICY.recommend(ScalingState(7, 7), flat, 600.0)
+    assert up.replicas > same.replicas
+
+
+def test_noise_is_not_extrapolated() -> None:
+    # A flat rate with sampling noise: its least-squares slope is not zero, but it is not a trend.
+    rng = random.Random(7)
+    noisy = traffic(lambda t: 4.0 * rng.uniform(0.5, 1.5), 9.0, 600.0)
+    est = estimate_load(CFG, noisy, 600.0)
+    assert est is not None and est.rate_ahead == est.rate
 
 
 def test_burst_beyond_slots_scales_at_once() -> None:
-    window = line(lambda t: 10.0, 290.0) + line(lambda t: 60.0, 300.0, start=290.0)
-    rec = POLICY.recommend(ScalingState(2, 2), window, 300.0)
-    assert rec.replicas >= staffed_replicas(60.0, 8, 1.5)
+    window = traffic(lambda t: 1.0, 10.0, 590.0)
+    window += [MetricsSample(592.0 + 2 * i, 60.0, request_rate=1.0) for i in range(5)]
+    rec = POLICY.recommend(ScalingState(2, 2), window, 600.0)
+    assert rec.replicas >= 8
     assert rec.reason.startswith("burst")
 
 
 def test_scale_down_waits_for_the_window() -> None:
-    high = POLICY.recommend(ScalingState(8, 8), line(lambda t: 50.0, 300.0), 300.0)
-    low = line(lambda t: 50.0 if t <= 300 else 5.0, 400.0)
-    held = POLICY.recommend(ScalingState(high.replicas, high.replicas, memory=high.memory), low, 400.0)
-    assert held.replicas == high.replicas
+    high = POLICY.recommend(ScalingState(8, 8), traffic(lambda t: 5.0, 9.0, 600.0), 600.0)
+    low = traffic(lambda t: 5.0 if t <= 600 else 0.5, 9.0, 660.0)
+    held = POLICY.recommend(ScalingState(high.replicas, high.replicas, memory=high.memory), low, 630.0)
+    assert held.replicas == high.replicas and "holding" in held.reason
     later = POLICY.recommend(ScalingState(held.replicas, held.replicas, memory=held.memory),
-                             line(lambda t: 5.0, 600.0), 600.0)
+                             traffic(lambda t: 0.5, 9.0, 1400.0), 1400.0)
     assert later.replicas < high.replicas
 
 
 def test_queue_with_slow_first_tokens_adds_capacity_from_ready_replicas() -> None:
-    window = line(lambda t: 16.0, 300.0)
-    window[-1] = MetricsSample(300.0, 16.0, queue_depth=40, request_rate=1.0, ttft_p90_s=3.0)
-    rec = POLICY.recommend(ScalingState(4, 2), window, 300.0)
+    window = traffic(lambda t: 1.0, 16.0, 600.0)
+    window[-1] = MetricsSample(600.0, 16.0, queue_depth=40, request_rate=1.0, ttft_p90_s=3.0)
+    rec = POLICY.recommend(ScalingState(4, 2), window, 600.0)
     assert rec.replicas == 2 + 5
-    calm = [*window[:-1], MetricsSample(300.0, 16.0, queue_depth=40, request_rate=1.0, ttft_p90_s=0.2)]
-    assert POLICY.recommend(ScalingState(4, 2), calm, 300.0).replicas < 7
+    calm = [*window[:-1], MetricsSample(600.0, 16.0, queue_depth=40, request_rate=1.0, ttft_p90_s=0.2)]
+    assert POLICY.recommend(ScalingState(4, 2), calm, 600.0).replicas < 7
 
 
 def test_prefill_bound_traffic_is_sized_by_prompt_tokens() -> None:
     policy = LlmPolicy(LlmPolicyConfig(slots_per_replica=8, prefill_tokens_per_s=1000.0))
-    window = line(lambda t: 4.0, 300.0, prompt_token_rate=6000.0)
-    rec = policy.recommend(ScalingState(1, 1), window, 300.0)
+    window = traffic(lambda t: 1.0, 1.0, 600.0, prompt_tokens=6000.0)
+    rec = policy.recommend(ScalingState(1, 1), window, 600.0)
     assert rec.replicas == 10  # 6000 / (1000 * 0.6)
 
 
 def test_scale_to_zero_after_idle_grace_only() -> None:
-    window = line(lambda t: 0.0, 1000.0)
-    window = [MetricsSample(s.at, 0.0) for s in window]
+    window = [MetricsSample(2.0 * (i + 1), 0.0) for i in range(500)]
     memory = PolicyMemory(last_active_at=900.0)
     assert POLICY.recommend(ScalingState(1, 1, memory=memory), window, 1000.0).replicas == 1
     memory = PolicyMemory(last_active_at=600.0)
     assert POLICY.recommend(ScalingState(1, 1, memory=memory), window, 1000.0).replicas == 0
+
+
+def test_in_flight_requests_keep_their_slots_without_arrivals() -> None:
+    window = [MetricsSample(2.0 * (i + 1), 20.0) for i in range(300)]
+    rec = POLICY.recommend(ScalingState(3, 3), window, 600.0)
+    assert rec.replicas == 3 and rec.reason.startswith("no arrivals")
 
 
 def test_scale_from_zero_on_traffic() -> None:
@@ -103,11 +165,15 @@ def test_scale_from_zero_on_traffic() -> None:
 def test_bad_config() -> None:
     with pytest.raises(Exception, match="slots_per_replica"):
         LlmPolicyConfig(slots_per_replica=0)
+    with pytest.raises(Exception, match="slo_target"):
+        LlmPolicyConfig(slots_per_replica=8, slo_target=1.0)
 
 
 def test_scale_down_tolerance_keeps_a_count_at_the_boundary() -> None:
-    flat = line(lambda t: 38.0, 300.0)  # staffed(38) = 6 replicas, staffed(38 * 1.1) = 7
-    assert POLICY.recommend(ScalingState(7, 7), flat, 300.0).replicas == 7
-    assert POLICY.recommend(ScalingState(8, 8), flat, 300.0).replicas == 7
-    eager = LlmPolicy(LlmPolicyConfig(slots_per_replica=8, down_tolerance=0.0))
-    assert eager.recommend(ScalingState(7, 7), flat, 300.0).replicas == 6
+    policy = LlmPolicy(LlmPolicyConfig(slots_per_replica=8, down_tolerance=0.1))
+    flat = traffic(lambda t: 2.9, 9.0, 600.0)  # 26.1 busy slots
+    n = replicas_for_wait(26.1, 9.0, 8, 1.0, 0.005)
+    n_tol = replicas_for_wait(26.1 * 1.1, 9.0, 8, 1.0, 0.005)
+    assert n_tol == n + 1
+    assert policy.recommend(ScalingState(n + 1, n + 1), flat, 600.0).replicas == n + 1
+    assert POLICY.recommend(ScalingState(n + 1, n + 1), flat, 600.0).replicas == n

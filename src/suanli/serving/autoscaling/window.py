@@ -8,6 +8,7 @@ newest sample and stop at the window's start, so a long history costs nothing pe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from suanli.serving.autoscaling.types import MetricsSample
 
@@ -17,6 +18,11 @@ Field = Callable[[MetricsSample], float]
 def concurrency(sample: MetricsSample) -> float:
     """The concurrency metric of a sample."""
     return sample.concurrency
+
+
+def request_rate(sample: MetricsSample) -> float:
+    """The arrival-rate metric of a sample."""
+    return sample.request_rate
 
 
 def token_rate(sample: MetricsSample) -> float:
@@ -71,6 +77,59 @@ def slope(window: Sequence[MetricsSample], now: float, seconds: float, field: Fi
     if denominator <= 0.0:
         return 0.0
     return (n * sxy - sx * sy) / denominator
+
+
+def significant_slope(
+    window: Sequence[MetricsSample], now: float, seconds: float, field: Field, z: float = 2.0
+) -> float:
+    """The least-squares slope of ``field`` over the last ``seconds``, or 0.0 unless it is real.
+
+    A slope counts only when it is ``z`` standard errors away from zero and the samples span at
+    least half of ``seconds``: a policy that extrapolates every wiggle of a noisy rate buys capacity
+    for noise (only upward wiggles, when it ignores falling trends) and a fit over the first few
+    samples after a start is mostly noise.
+    """
+    picked = recent(window, now, seconds)
+    n = len(picked)
+    if n < 3 or picked[-1].at - picked[0].at < seconds / 2:
+        return 0.0
+    t0 = picked[0].at
+    xs = [s.at - t0 for s in picked]
+    ys = [field(s) for s in picked]
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx <= 0.0:
+        return 0.0
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    residual = sum((y - my - b * (x - mx)) ** 2 for x, y in zip(xs, ys, strict=True))
+    stderr = (residual / (n - 2) / sxx) ** 0.5
+    return b if abs(b) > z * stderr else 0.0
+
+
+def arrival_dispersion(window: Sequence[MetricsSample], now: float, seconds: float, bin_s: float) -> float:
+    """Index of dispersion (variance over mean) of arrival counts in bins of about ``bin_s``.
+
+    1.0 for Poisson arrivals; above 1 for bursty traffic, which queues more than Poisson traffic at
+    the same mean rate. Counts are rebuilt from each sample's rate and the time since the previous
+    sample, so irregular ticks are fine. 1.0 when there are fewer than four bins or no arrivals.
+    """
+    picked = recent(window, now, seconds)
+    counts: list[float] = []
+    current, span = 0.0, 0.0
+    for prev, s in pairwise(picked):
+        dt = s.at - prev.at
+        current += s.request_rate * dt
+        span += dt
+        if span >= bin_s:
+            counts.append(current * bin_s / span)
+            current, span = 0.0, 0.0
+    n = len(counts)
+    if n < 4:
+        return 1.0
+    m = sum(counts) / n
+    if m <= 0.0:
+        return 1.0
+    return sum((c - m) ** 2 for c in counts) / (n - 1) / m
 
 
 def last_active(window: Sequence[MetricsSample], previous: float | None) -> float | None:
