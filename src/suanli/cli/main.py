@@ -40,6 +40,8 @@ def _register() -> None:
     app.add_typer(policy.app, name="policy")
     from suanli.cli import dataset
     app.add_typer(dataset.app, name="dataset")
+    from suanli.cli import quality
+    app.add_typer(quality.app, name="quality")
     from suanli.cli import bill, budget, pool, provider, quote
     app.command("bill")(bill.bill)
     app.command("quote")(quote.quote)

@@ -17,6 +17,7 @@ from suanli.data.ops.pii import MaskPII
 from suanli.data.ops.pinyin_notes import StripPinyin
 from suanli.data.ops.punctuation import RestorePunctuation
 from suanli.data.ops.quality import QualityFilter
+from suanli.data.ops.quality_model import QualityModelFilter
 from suanli.data.ops.script import SimplifyScript
 from suanli.data.ops.spam import SpamFilter
 
@@ -24,7 +25,7 @@ OPERATORS: dict[str, type] = {
     cls.name: cls
     for cls in (
         FixMojibake, RealignGBK, StripPinyin, SimplifyScript, RestorePunctuation, ExtractText,
-        LanguageFilter, QualityFilter, SpamFilter, MaskPII,
+        LanguageFilter, QualityFilter, QualityModelFilter, SpamFilter, MaskPII,
     )
 }
 """Per-document operators by the name a recipe uses."""
@@ -46,6 +47,7 @@ __all__ = [
     "NearDedup",
     "Operator",
     "QualityFilter",
+    "QualityModelFilter",
     "RealignGBK",
     "RestorePunctuation",
     "Result",
