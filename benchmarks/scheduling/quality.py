@@ -42,14 +42,17 @@ def main() -> None:
     ap.add_argument("--trace", type=Path, default=DEFAULT_TRACE)
     ap.add_argument("--gpus", type=int, nargs="+", default=[560, 640, 720])
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--policies", nargs="+", default=list(POLICIES), choices=POLICIES,
+                    help="replay order (the table is always in the canonical order)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = ap.parse_args()
-    tasks = [(args.trace, g, p) for g in args.gpus for p in POLICIES]
+    tasks = [(args.trace, g, p) for g in args.gpus for p in args.policies]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = []
         for row in pool.map(one, tasks):
             print(json.dumps(row), flush=True)
             rows.append(row)
+    rows.sort(key=lambda r: (sorted(args.gpus).index(r["gpus"]), POLICIES.index(r["policy"])))
     cols = ("gpus", "policy", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s", "p99_queue_s",
             "makespan_s", "gpu_utilization", "preemptions", "tenant_slowdown_max_min", "replay_cpu_s")
     lines = ["# Policy quality on the Philly trace", "",
@@ -61,7 +64,7 @@ def main() -> None:
     lines += ["", "## suanli against the targets", "",
               "| gpus | suanli / sjf-oracle (avg JCT, target <= 1.0) | suanli / tiresias (avg JCT, target <= 0.85) "
               "| p99 queue suanli vs fifo (s) | utilisation suanli vs fifo |", "|---|---|---|---|---|"]
-    for g in args.gpus:
+    for g in sorted(args.gpus):
         by = {r["policy"]: r for r in rows if r["gpus"] == g}
         s, o, t, f = by["suanli"], by["sjf-oracle"], by["tiresias"], by["fifo"]
         lines.append(f"| {g} | {s['avg_jct_s'] / o['avg_jct_s']:.3f} | {s['avg_jct_s'] / t['avg_jct_s']:.3f} "

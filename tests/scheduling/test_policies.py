@@ -76,3 +76,16 @@ def test_suanli_ladder_is_capped_so_long_jobs_share_one_level() -> None:
     # Same level: the older job goes first and neither may displace the other.
     assert s.rank(old, 1e9, ctx) < s.rank(new, 1e6, ctx)
     assert not s.may_preempt(s.rank(new, 1e6, ctx), s.rank(old, 1e9, ctx, True))
+
+
+def test_batch_running_ranks_equal_one_by_one_ranks() -> None:
+    from suanli.scheduling import Placement, RunningJob
+
+    ctx = RankContext(9_000.0, {"a": 2.0})
+    running = [RunningJob(Job(f"r{i}", "ab"[i % 2], Demand(1 + i % 3), priority=i % 2, submitted_at=float(i),
+                              attained_service=float(i * 911)),
+                          Placement("gpu", (("n0", tuple(range(1 + i % 3))),)), float(i * 97 % 12_000))
+               for i in range(100)]
+    for policy in (Suanli(base_s=60.0), policy_named("tiresias"), policy_named("fifo")):
+        assert policy.running_ranks(running, 9_000.0, ctx) == [
+            policy.rank(r.job, r.attained(9_000.0), ctx, True) for r in running]

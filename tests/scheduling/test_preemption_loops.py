@@ -68,3 +68,21 @@ def test_minimum_run_time_doubles_per_preemption_until_the_cap() -> None:
     times = [s.min_run_s(Job("j", "t", Demand(1), preemptions=k)) for k in range(s.max_preemptions + 1)]
     assert times[:3] == [s.min_run_time_s, 2 * s.min_run_time_s, 4 * s.min_run_time_s]
     assert times[-1] == float("inf")
+
+
+def test_a_small_job_displaces_a_small_victim_not_a_whole_node() -> None:
+    from suanli.scheduling import Cluster, Node, Placement, RunningJob, Snapshot, schedule
+
+    cluster = Cluster((Node("a", "gpu", 8), Node("b", "gpu", 8)))
+    old = 1e9  # both victims have run long enough to be displaced by a new job
+    big = RunningJob(Job("big", "t", Demand(8), submitted_at=5.0, attained_service=old),
+                     Placement("gpu", (("a", tuple(range(8))),)), -10_000.0)
+    small = [RunningJob(Job(f"s{d}", "t", Demand(1), attained_service=old), Placement("gpu", (("b", (d,)),)),
+                        -10_000.0) for d in range(8)]
+    new = Job("new", "u", Demand(1))
+    d = schedule(Snapshot(cluster, (big, *small), (new,)), policy_named("suanli"), 0.0)
+    # The big job ranks worst, but stopping it would idle seven devices: one small victim is enough.
+    assert len(d.preempted) == 1 and d.preempted[0].job_id.startswith("s")
+    # Tiresias, as published, stops the lowest-ranked job whatever its size.
+    t = schedule(Snapshot(cluster, (big, *small), (new,)), policy_named("tiresias"), 0.0)
+    assert [p.job_id for p in t.preempted] == ["big"]

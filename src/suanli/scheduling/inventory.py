@@ -17,8 +17,10 @@ class FreeDevices:
     """Idle device indices per node, bucketed by idle count per kind. Mutated as a pass admits jobs."""
 
     def __init__(self, cluster: Cluster, running: Sequence[RunningJob]) -> None:
-        self.nodes: list[Node] = list(cluster.nodes)
-        self.index: dict[str, int] = {n.name: i for i, n in enumerate(self.nodes)}
+        layout = _layout(cluster)
+        self.nodes: list[Node] = layout.nodes
+        self.index: dict[str, int] = layout.index
+        self.node_size: dict[str, int] = layout.node_size
         held: dict[str, list[int]] = {}
         for r in running:
             for name, devs in r.placement.devices:
@@ -28,32 +30,29 @@ class FreeDevices:
                 else:
                     h.extend(devs)
         self.free: list[list[int]] = []
-        for n in self.nodes:
-            h = held.pop(n.name, None)
-            if h is None:
-                self.free.append(list(range(n.devices)))
-                continue
-            hs = set(h)
-            if len(hs) != len(h) or min(hs) < 0 or max(hs) >= n.devices:
-                raise InvalidInput(f"a device of node {n.name!r} is held twice or does not exist",
-                                   details={"jobs": _holders(running, n.name)})
-            self.free.append([d for d in range(n.devices) if d not in hs])
-        if held:
-            name = min(held)
-            raise InvalidInput(f"running job(s) {_holders(running, name)} hold devices on unknown node {name!r}")
-        self.node_size: dict[str, int] = {}
-        for n in self.nodes:
-            self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
         self.buckets: dict[str, list[set[int]]] = {k: [set() for _ in range(s + 1)]
                                                     for k, s in self.node_size.items()}
         self.total: dict[str, int] = dict.fromkeys(self.node_size, 0)
         self.whole: dict[str, set[int]] = {k: set() for k in self.node_size}
         for i, n in enumerate(self.nodes):
-            c = len(self.free[i])
+            h = held.pop(n.name, None)
+            if h is None:
+                row = list(range(n.devices))
+            else:
+                hs = set(h)
+                if len(hs) != len(h) or min(hs) < 0 or max(hs) >= n.devices:
+                    raise InvalidInput(f"a device of node {n.name!r} is held twice or does not exist",
+                                       details={"jobs": _holders(running, n.name)})
+                row = [d for d in range(n.devices) if d not in hs]
+            self.free.append(row)
+            c = len(row)
             self.buckets[n.kind][c].add(i)
             self.total[n.kind] += c
             if c == n.devices and c > 0:
                 self.whole[n.kind].add(i)
+        if held:
+            name = min(held)
+            raise InvalidInput(f"running job(s) {_holders(running, name)} hold devices on unknown node {name!r}")
 
     def kinds(self) -> list[str]:
         """The accelerator kinds present, in a stable order."""
@@ -93,6 +92,30 @@ class FreeDevices:
     def pick(self, i: int, count: int) -> tuple[str, tuple[int, ...]]:
         """The lowest ``count`` idle devices of node ``i`` (not yet taken)."""
         return self.nodes[i].name, tuple(self.free[i][:count])
+
+
+class _Layout:
+    """What a pass needs of a cluster that does not change while the cluster does not."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.nodes = list(cluster.nodes)
+        self.index = {n.name: i for i, n in enumerate(self.nodes)}
+        self.node_size: dict[str, int] = {}
+        for n in self.nodes:
+            self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
+
+
+_last: list[_Layout] = []
+
+
+def _layout(cluster: Cluster) -> _Layout:
+    # A simulator or a controller passes the same (immutable) cluster pass after pass: derive once.
+    if _last and _last[0].cluster is cluster:
+        return _last[0]
+    layout = _Layout(cluster)
+    _last[:] = [layout]
+    return layout
 
 
 def _holders(running: Iterable[RunningJob], node: str) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from suanli.core.errors import InvalidInput
-from suanli.scheduling.model import Job
+from suanli.scheduling.model import Job, RunningJob
 
 Rank = tuple[float, ...]
 
@@ -38,6 +38,9 @@ class Policy:
     min_run_time_s = 0.0
     #: Time a preempted job gets to checkpoint before its devices are taken.
     grace_period_s = 30.0
+    #: Among the jobs it may preempt, stop those that free a one-node gang's room with the fewest devices
+    #: (True), or simply the lowest-ranked first (False, as the published policies do).
+    victim_best_fit = False
     #: How often a simulator should re-run the pass when nothing else happens (ranks drift with time).
     requeue_interval_s: float | None = None
 
@@ -77,6 +80,10 @@ class Policy:
         compute them in one tight loop)."""
         key = self.sort_key
         return [key(j, j.attained_service, ctx) for j in jobs]
+
+    def running_ranks(self, running: Sequence[RunningJob], now: float, ctx: RankContext) -> list[Rank]:
+        """``rank`` of every running job with its service up to ``now`` (batch, like ``sort_keys``)."""
+        return [self.rank(r.job, r.attained(now), ctx, True) for r in running]
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         """Whether a waiting job of rank ``waiting`` may displace a running job of rank ``running``."""
@@ -152,17 +159,20 @@ class Suanli(Policy):
     min_run_time_s = 600.0
     grace_period_s = 60.0
     requeue_interval_s = 600.0  # = min_run_time_s: no job can be displaced sooner
+    victim_best_fit = True
 
     static_rank = False
 
     def __init__(self, base_s: float = 1_800.0, factor: float = 2.0, preempt_gap: int = 2,
-                 age_step_s: float = 6 * 3_600.0, max_level: int = 6, max_preemptions: int = 8) -> None:
+                 age_step_s: float = 6 * 3_600.0, max_level: int = 10, max_preemptions: int = 8,
+                 backoff: float = 2.0) -> None:
         super().__init__()
         self.base_s = base_s
         self.preempt_gap = preempt_gap
         self.age_step_s = age_step_s
         self.max_level = max_level
         self.max_preemptions = max_preemptions
+        self.backoff = backoff
         # Level boundaries base*(f-1), base*(f^2-1), ...: level = how many a job has passed.
         self.bounds = [base_s * (factor**i - 1) for i in range(1, max_level + 1)]
 
@@ -173,13 +183,14 @@ class Suanli(Policy):
     def min_run_s(self, job: Job) -> float:
         if job.preemptions >= self.max_preemptions:
             return math.inf
-        return self.min_run_time_s * 2.0**job.preemptions
+        return self.min_run_time_s * self.backoff**job.preemptions
 
     def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
         level = self.level(attained)
         if level and not running:
             # Age: every ``age_step_s`` of waiting wins back one level (Slurm's age factor), so the
-            # longest jobs are delayed, never starved.
+            # longest jobs are delayed, never starved; it also earns the right to displace long jobs
+            # that have run since (long jobs take turns rather than queue behind one another).
             level = max(0, level - int((ctx.now - job.waiting_since) // self.age_step_s))
         return (-job.priority, level, ctx.tenant_share.get(job.tenant, 0.0), job.submitted_at)
 
@@ -196,6 +207,16 @@ class Suanli(Policy):
                 if level < 0:
                     level = 0
             out.append(((-j.priority, level, share(j.tenant, 0.0), j.submitted_at), j.id))
+        return out
+
+    def running_ranks(self, running: Sequence[RunningJob], now: float, ctx: RankContext) -> list[Rank]:
+        bounds, cut, share = self.bounds, bisect.bisect_right, ctx.tenant_share.get
+        out: list[Rank] = []
+        for r in running:
+            j = r.job
+            ran = now - r.started_at
+            attained = j.attained_service + ran * r.placement.count if ran > 0 else j.attained_service
+            out.append((-j.priority, cut(bounds, attained), share(j.tenant, 0.0), j.submitted_at))
         return out
 
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:

@@ -67,3 +67,47 @@ def _victims_on(free: FreeDevices, chosen: list[int], per: int,
             out.append(c)
             have += sum(len(d) for n, d in c.placement.devices if n == name)
     return out
+
+
+def fewest_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Iterable[RunningJob],
+                   exclude: Collection[int] = ()) -> list[RunningJob] | None:
+    """For a one-node gang: the victims that free the node it needs at the least cost in devices stopped.
+
+    Stopping an 8-device job to start a 1-device one leaves seven devices idle and a large job waiting
+    for a whole node again; the best fit among the allowed victims avoids that. Ties go to the victims
+    the caller ranked least valuable (``candidates`` come least valuable first).
+    """
+    nodes, per = gang_shape(demand, free.node_size.get(kind, 0))
+    if nodes != 1:
+        return choose_victims(free, kind, demand, candidates, exclude)
+    on_node: dict[int, list[tuple[int, int, RunningJob]]] = {}
+    for order, cand in enumerate(candidates):
+        if cand.placement.kind != kind:
+            continue
+        for name, devs in cand.placement.devices:
+            i = free.index[name]
+            if i not in exclude and free.nodes[i].devices >= per:
+                on_node.setdefault(i, []).append((len(devs), order, cand))
+    best: tuple[int, int, list[RunningJob]] | None = None
+    for i, cands in on_node.items():
+        need = per - len(free.free[i])
+        # One victim that frees enough here with the fewest devices, else the largest ones first.
+        single = [(c.placement.count, order, c) for here, order, c in cands if here >= need]
+        if single:
+            cost, first, victim = min(single, key=lambda e: e[:2])
+            chosen = [victim]
+        else:
+            chosen, got, cost, orders = [], 0, 0, []
+            for here, order, c in sorted(cands, key=lambda e: (-e[0], e[1])):
+                chosen.append(c)
+                got += here
+                cost += c.placement.count
+                orders.append(order)
+                if got >= need:
+                    break
+            if got < need:
+                continue
+            first = min(orders)
+        if best is None or (cost, first) < best[:2]:
+            best = (cost, first, chosen)
+    return best[2] if best is not None else None

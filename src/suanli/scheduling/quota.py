@@ -21,6 +21,8 @@ class Usage:
         self.quotas = quotas
         self.enabled = bool(quotas)
         self.used: dict[tuple[str, str], int] = {}
+        #: Devices of jobs told to stop in this pass: still charged to the limit, no longer borrowed.
+        self.leaving: dict[tuple[str, str], int] = {}
         self.total: dict[str, int] = {}
         used, total = self.used, self.total
         for r in running:
@@ -36,6 +38,11 @@ class Usage:
         key = (tenant, kind)
         self.used[key] = self.used.get(key, 0) + count
         self.total[tenant] = self.total.get(tenant, 0) + count
+
+    def leave(self, tenant: str, kind: str, count: int) -> None:
+        """Mark ``count`` devices of ``tenant`` as leaving (a victim of this pass)."""
+        key = (tenant, kind)
+        self.leaving[key] = self.leaving.get(key, 0) + count
 
     def tenants(self) -> list[str]:
         """Tenants that hold devices or have a quota."""
@@ -73,7 +80,7 @@ class Usage:
 
     def borrowing(self, tenant: str, kind: str) -> bool:
         """Whether the tenant holds more ``kind`` devices than its guarantee."""
-        return self.enabled and self.of(tenant, kind) > self.nominal(tenant, kind)
+        return self.enabled and self.of(tenant, kind) - self.leaving.get((tenant, kind), 0) > self.nominal(tenant, kind)
 
     def share(self, tenant: str) -> float:
         """Devices held divided by fair-share weight: the lower, the more the tenant is owed."""

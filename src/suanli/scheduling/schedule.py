@@ -30,7 +30,7 @@ from suanli.scheduling.model import (
 )
 from suanli.scheduling.placement import gang_shape, place
 from suanli.scheduling.policies import Policy, Rank, RankContext
-from suanli.scheduling.preemption import choose_victims
+from suanli.scheduling.preemption import choose_victims, fewest_victims
 from suanli.scheduling.quota import Usage
 
 #: Failed victim searches a tenant may cost one pass; its later jobs wait for the next pass.
@@ -66,6 +66,8 @@ class _Pass:
     # pass, so a shape that failed once fails again and the check is skipped (the 10,000-job fast path).
     failed: set[tuple[str, int, int, bool, frozenset[str]]] = field(default_factory=set)
     pool: dict[str, list[tuple[Rank, RunningJob]]] | None = None
+    #: The rank of the best-ranked waiting job.
+    best: Rank | None = None
     # Node indices each distinct set of excluded node names stands for (placement policy).
     off_limits: dict[frozenset[str], frozenset[int]] = field(default_factory=dict)
 
@@ -91,13 +93,15 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
     p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
+    keys = policy.sort_keys(snapshot.pending, ctx)
+    if keys:
+        p.best = min(keys)[0]
     if not explain and not usage.enabled and not any(p.free.total.values()):
         # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
         # against the worst-ranked running one can tell (may_preempt is monotone in both).
         worst = _worst_running(p) if policy.preemptive else None
-        if worst is None or not policy.may_preempt(min(policy.sort_keys(snapshot.pending, ctx))[0], worst):
+        if worst is None or p.best is None or not policy.may_preempt(p.best, worst):
             return Decisions()
-    keys = policy.sort_keys(snapshot.pending, ctx)
     ranked = [snapshot.pending[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
     waiting = [j for j in ranked if not _within_guarantee(p, j)] if usage.enabled else ranked
     blocked, reasons = p.blocked, p.reasons
@@ -141,12 +145,14 @@ def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
     if p.pool is not None:
         return p.pool
     pool: dict[str, list[tuple[Rank, RunningJob]]] = {}
-    for r in p.snapshot.running:
-        if r.preempted_at is not None or not r.job.checkpointable:
-            continue
-        if p.now - r.started_at < p.policy.min_run_s(r.job):
-            continue
-        pool.setdefault(r.job.tenant, []).append((p.policy.rank(r.job, r.attained(p.now), p.ctx, True), r))
+    now, policy, best = p.now, p.policy, p.best
+    cands = [r for r in p.snapshot.running if r.preempted_at is None and r.job.checkpointable
+             and now - r.started_at >= policy.min_run_s(r.job)]
+    for rank, r in zip(policy.running_ranks(cands, now, p.ctx), cands, strict=True):
+        # may_preempt is monotone in the waiting rank: what the best waiting job may not displace, no
+        # waiting job may, so it need not be sorted into the pool.
+        if best is None or policy.may_preempt(best, rank):
+            pool.setdefault(r.job.tenant, []).append((rank, r))
     for entries in pool.values():
         entries.sort(key=_victim_order, reverse=True)
     p.pool = pool
@@ -252,8 +258,9 @@ def _admit(p: _Pass, job: Job, placement: Placement, *, borrowed: bool) -> None:
 def _stop(p: _Pass, job: Job, victims: list[RunningJob], why: str) -> None:
     for v in victims:
         p.victims.add(v.job.id)
-        # For quota purposes the victim is gone: its tenant stops borrowing as soon as enough is reclaimed.
-        p.usage.add(v.job.tenant, v.placement.kind, -v.placement.count)
+        # The victim's tenant stops borrowing as soon as enough is reclaimed, but its limit is still
+        # charged until the victim has left: its later jobs in this pass cannot count on that share.
+        p.usage.leave(v.job.tenant, v.placement.kind, v.placement.count)
         p.preempted.append(Preempt(v.job.id, why, job.id, p.policy.grace_period_s))
     # The room is promised to this job: charge it now so no later job in this pass counts on it.
     p.usage.add(job.tenant, victims[0].placement.kind, job.demand.count)
@@ -341,7 +348,8 @@ def _preempt(p: _Pass, job: Job, kind: str) -> bool:
             if r.job.id not in p.victims and r.placement.kind == kind:
                 yield r
 
-    victims = choose_victims(p.free, kind, job.demand, candidates(), p.excluded(job))
+    pick = fewest_victims if p.policy.victim_best_fit else choose_victims
+    victims = pick(p.free, kind, job.demand, candidates(), p.excluded(job))
     if not victims:
         return False
     _stop(p, job, victims, f"preempted by {p.policy.name} policy for higher-ranked job {job.id}")
