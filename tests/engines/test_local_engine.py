@@ -96,7 +96,10 @@ def test_cancel_reaches_descendants_that_left_the_group(tmp_path: Path) -> None:
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.02)
     escaped = int(pid_file.read_text())
-    assert os.getpgid(escaped) != handle["processes"][0]["pid"]
+    group = handle["processes"][0]["pid"]
+    while os.getpgid(escaped) == group and time.monotonic() < deadline:  # $! is known before setsid has run
+        time.sleep(0.02)
+    assert os.getpgid(escaped) != group
     engine.cancel("job_f", handle)
     _wait(engine, "job_f", handle, "failed", "lost")
     deadline = time.monotonic() + 5
