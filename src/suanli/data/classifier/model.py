@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def from_bytes(data: bytes) -> QualityModel:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             header = json.loads(bytes(npz["header"]).decode("utf-8"))
             index, weight = npz["index"].astype(np.int64), npz["weight"].astype(np.float64)
-    except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"not a quality model file: {exc}") from exc
     found = header.get("format") if isinstance(header, dict) else None
     if found != FORMAT:
