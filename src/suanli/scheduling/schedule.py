@@ -103,7 +103,7 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
         if worst is None or p.best is None or not policy.may_preempt(p.best, worst):
             return Decisions()
     ranked = [snapshot.pending[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
-    waiting = [j for j in ranked if not _within_guarantee(p, j)] if usage.enabled else ranked
+    waiting = _guaranteed_walk(p, ranked) if usage.enabled else ranked
     blocked, reasons = p.blocked, p.reasons
     after = policy.reserve_after_s
     for job in waiting:
@@ -121,23 +121,34 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     admitted = {a.job_id for a in p.admitted}
     explainer = Explainer(p.free, [*snapshot.running, *p.started], policy.grace_period_s, now) if explain else None
     pending = []
+    kinds = p.kinds.candidates
     for job in ranked:
         found = reasons.get(job.id)
         if found is not None and job.id not in admitted:
             reason, start = found
             if explainer is not None and start is None:
-                start = explainer.estimate(job, p.kinds.candidates(job))
+                start = explainer.estimate(job, kinds(job))
             pending.append(Pending(job.id, reason, start))
     return Decisions(tuple(p.admitted), tuple(p.preempted), tuple(pending))
 
 
 
-def _within_guarantee(p: _Pass, job: Job) -> bool:
-    """The Kueue first walk for one job: admit it (or reclaim for it) within its tenant's guarantee."""
-    kind = job.demand.kind
-    if kind is not None and not p.usage.within_nominal(job.tenant, kind, job.demand.count):
-        return False  # over its guarantee already: only the borrowing walk can help (most of a long queue)
-    return _try(p, job, guaranteed_only=True)
+def _guaranteed_walk(p: _Pass, ranked: list[Job]) -> list[Job]:
+    """The Kueue first walk: admit jobs (or reclaim for them) within their tenants' guarantees; return
+    the jobs that still wait, in order."""
+    used, quotas = p.usage.used, p.snapshot.quotas
+    waiting = []
+    for job in ranked:
+        kind = job.demand.kind
+        if kind is not None:
+            q = quotas.get(job.tenant)
+            if used.get((job.tenant, kind), 0) + job.demand.count > (q.nominal.get(kind, 0) if q else 0):
+                # Over its guarantee already: only the borrowing walk can help (most of a long queue).
+                waiting.append(job)
+                continue
+        if not _try(p, job, guaranteed_only=True):
+            waiting.append(job)
+    return waiting
 
 
 def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
