@@ -177,3 +177,20 @@ def test_scale_down_tolerance_keeps_a_count_at_the_boundary() -> None:
     assert n_tol == n + 1
     assert policy.recommend(ScalingState(n + 1, n + 1), flat, 600.0).replicas == n + 1
     assert POLICY.recommend(ScalingState(n + 1, n + 1), flat, 600.0).replicas == n
+
+
+def test_bursty_traffic_holds_replicas_longer() -> None:
+    rng = random.Random(3)
+    bursty = [
+        MetricsSample(2.0 * (i + 1), 36.0, request_rate=20.0 if rng.random() < 0.2 else 0.0) for i in range(300)
+    ]
+    est = estimate_load(CFG, bursty, 600.0)
+    assert est is not None and est.burstiness > 1.5
+    # Ten replicas wanted 100 s ago: past the plain hold window (60 s), inside the bursty one.
+    memory = PolicyMemory(last_active_at=600.0, recent_desired=((500.0, 10),))
+    assert POLICY.recommend(ScalingState(10, 10, memory=memory), bursty, 600.0).replicas == 10
+    poisson = traffic(lambda t: 4.0, 9.0, 600.0)
+    assert POLICY.recommend(ScalingState(10, 10, memory=memory), poisson, 600.0).replicas < 10
+    # However bursty, the hold stops at the trend window (300 s).
+    old = PolicyMemory(last_active_at=600.0, recent_desired=((250.0, 10),))
+    assert POLICY.recommend(ScalingState(10, 10, memory=old), bursty, 600.0).replicas < 10

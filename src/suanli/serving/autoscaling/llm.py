@@ -19,7 +19,8 @@ ruins time to first token has already formed. This policy
 4. reacts to what users feel: a burst beyond the current slots, or requests queued while the observed
    time to first token approaches the SLO, add replicas at once;
 5. scales down with hysteresis: the highest count wanted over ``scale_down_window_s`` (which grows
-   with the cold start, because a replica removed and needed again costs a cold start), and only when
+   with the cold start, because a replica removed and needed again costs a cold start, and with the
+   burstiness of the arrivals, because bursty traffic comes back), and only when
    the load is ``down_tolerance`` below what the smaller count carries within the SLO; to zero only
    after ``idle_grace_s`` without traffic.
 """
@@ -96,12 +97,14 @@ def staffed_replicas(load: float, slots: int, beta: float) -> int:
 @dataclass(frozen=True, slots=True)
 class LoadEstimate:
     """What the window says about the load: arrivals per second now and one cold start ahead, the
-    mean seconds a request holds a slot, and the wait a request can afford before its first token."""
+    mean seconds a request holds a slot, the wait a request can afford before its first token, and
+    how much burstier than Poisson the arrivals are (``(max(1, dispersion) + 1) / 2``, 1 for Poisson)."""
 
     rate: float
     rate_ahead: float
     service_s: float
     wait_budget_s: float
+    burstiness: float = 1.0
 
     @property
     def load_ahead(self) -> float:
@@ -136,9 +139,10 @@ def estimate_load(cfg: LlmPolicyConfig, window: Sequence[MetricsSample], now: fl
     # Bursty arrivals queue more than Poisson ones at the same mean (Allen-Cunneen: waits scale with
     # (ca^2 + cs^2) / 2); charge it to the budget, never give Poisson traffic less than M/M/c says.
     dispersion = win.arrival_dispersion(window, now, cfg.trend_window_s, cfg.burst_bin_s)
-    budget /= (max(1.0, dispersion) + 1.0) / 2.0
+    burstiness = (max(1.0, dispersion) + 1.0) / 2.0
+    budget /= burstiness
     # Prompts whose prefill alone eats the SLO still deserve the least waiting we can buy.
-    return LoadEstimate(rate, rate_ahead, service_s, max(budget, 0.05 * cfg.slo_ttft_s))
+    return LoadEstimate(rate, rate_ahead, service_s, max(budget, 0.05 * cfg.slo_ttft_s), burstiness)
 
 
 def slo_replicas(cfg: LlmPolicyConfig, load: float, service_s: float, wait_budget_s: float, limit: int) -> int:
@@ -213,7 +217,12 @@ class LlmPolicy:
 
         memory = state.memory
         last_active = win.last_active(window, memory.last_active_at)
-        keep_from = now - cfg.down_window_s
+        # Bursty traffic comes back: a replica released between bursts is soon ordered again. The
+        # longer hold stops at the trend window (what the policy can see; it also bounds the memory).
+        hold_s = cfg.down_window_s
+        if est is not None:
+            hold_s = min(hold_s * est.burstiness, max(hold_s, cfg.trend_window_s))
+        keep_from = now - hold_s
         history = (*(p for p in memory.recent_desired if p[0] > keep_from), (now, desired))
         held = max(n for _, n in history)
         if held > desired:
