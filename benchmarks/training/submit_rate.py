@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -135,6 +136,13 @@ def source_of(ref: str) -> Path:
     return out / "src"
 
 
+def snapshot_of_tree() -> Path:
+    """A copy of this working tree's ``src/``, so that edits made while the benchmark runs do not leak in."""
+    out = Path(tempfile.mkdtemp(prefix="suanli-tree-")) / "src"
+    shutil.copytree(ROOT / "src", out, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return out
+
+
 def one_run(jobs: int, connections: int, controllers: bool, batch: int = 1, database_url: str | None = None,
             src: Path | None = None) -> tuple[float, int]:
     """Jobs per second for one fresh server; and the number of jobs the database holds afterwards.
@@ -210,7 +218,8 @@ def main() -> None:
     args = parser.parse_args()
     databases = args.databases.split(",")
     baseline = source_of(args.baseline) if args.baseline else None
-    builds: list[tuple[str, Path | None]] = [("this tree", None)]
+    head = _head()
+    builds: list[tuple[str, Path | None]] = [("this tree", snapshot_of_tree())]
     if baseline:
         builds.insert(0, (f"baseline {args.baseline}", baseline))
     rows: list[tuple[str, int, str, dict[str, list[float]]]] = []
@@ -233,7 +242,8 @@ def main() -> None:
             f"Python {platform.python_version()}; {args.jobs} submissions per run over {args.connections} keep-alive "
             "connections, each with an Idempotency-Key; a fresh `suanli up` (and database) per run; the load "
             "generator and PostgreSQL run on the same 2 cores; PostgreSQL as the tests start it (fsync and "
-            "synchronous_commit off).")
+            "synchronous_commit off). \"this tree\" is the working tree's src/ copied at the start (HEAD "
+            f"{head} and any uncommitted edits).")
     if baseline:
         base_name, new_name = builds[0][0], builds[1][0]
         lines = [
@@ -262,6 +272,11 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _head() -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
 
 
 @contextmanager
