@@ -70,6 +70,9 @@ def test_a_second_launch_of_the_same_start_adopts_the_live_process(tmp_path: Pat
     assert again == first
     assert engine.logs("job_d").count(b"--- suanli: start") == 1
     later = engine.submit(_spec("job_d", ["sleep", "60"], restart=1))  # a new start replaces an old one
+    deadline = time.monotonic() + 5  # SIGKILL was sent; the kernel ends the process a moment later
+    while alive(first["processes"][0]["pid"], first["processes"][0]["start"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not alive(first["processes"][0]["pid"], first["processes"][0]["start"])
     engine.cancel("job_d", later, force=True)
     assert _wait(engine, "job_d", later, "lost", "failed").state in ("lost", "failed")
