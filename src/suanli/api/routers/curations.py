@@ -16,6 +16,7 @@ from pydantic import Field
 
 from suanli.api.context import CtxDep
 from suanli.api.schemas import Body, Out
+from suanli.api.stores import objects
 from suanli.core.errors import Conflict
 from suanli.data.datasets import catalog, curation_jobs, reports
 from suanli.state.data import CurationJob
@@ -105,7 +106,6 @@ def curation_report(tenant: str, dataset: str, job: JobRef, ctx: CtxDep, request
         status = row.status
     if not ref:
         raise Conflict(f"curation {job} is {status}: its report is stored when it succeeds")
-    from suanli.api.routers.datasets import objects  # that module includes this router
 
     return reports.load_report(objects(request), ds, ref)
 

@@ -31,13 +31,12 @@ from suanli.api.routers.datasets_schemas import (
     VersionOut,
     upload_out,
 )
+from suanli.api.stores import objects
 from suanli.core.errors import InvalidInput, NotFound
 from suanli.data.datasets import catalog, reports, uploads
 from suanli.data.datasets.manifest import MAX_CHUNK_SIZE, DeclaredFile
 from suanli.data.datasets.uploads import Lineage
 from suanli.governance.service import enforcement
-from suanli.objects import ObjectStore, store_from_env
-from suanli.settings import default_home
 from suanli.state.models import utcnow
 from suanli.tenancy import tenants
 from suanli.tenancy.roles import Permission
@@ -49,14 +48,6 @@ CHUNK_BODY_LIMIT = (
     "PUT", re.compile(r"^/api/v1/tenants/[^/]+/datasets/[^/]+/uploads/[^/]+/files/\d+/chunks/\d+$"), MAX_CHUNK_SIZE
 )
 """Upload chunks are raw bytes up to ``MAX_CHUNK_SIZE`` (64 MiB), not JSON bodies: the API's edge is told so."""
-
-
-def objects(request: Request) -> ObjectStore:
-    """The server's object store (given to ``create_app``), else the default home's."""
-    store: ObjectStore | None = request.app.state.objects
-    if store is None:
-        request.app.state.objects = store = store_from_env(default_home())
-    return store
 
 
 def _number(ref: str) -> int | None:
