@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
+from tests.jobs.conftest import wait_for
 
 SHOTS = "console"
 
@@ -39,14 +37,5 @@ def shot(page: Page, output_dir: Path, name: str, database_url: str) -> Path:
     return path
 
 
-def drive(platform: Any, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Run controller passes until ``check`` answers something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        platform.runner.run_pass()
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
+drive = wait_for
+"""Run controller passes until a check answers something truthy (the jobs tests' helper)."""
