@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ports import free_ports
+
 ROOT = Path(__file__).resolve().parents[1]
 OBJECT_STORE_BYTES = 80 * 1024 * 1024
 ENV = {
@@ -60,19 +62,6 @@ def _ray() -> str:
     raise RuntimeError("Ray is not installed: pip install 'suanli[ray]'")
 
 
-def _free_ports(ip: str, n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind((ip, 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 def _env() -> dict[str, str]:
     return {**os.environ, **ENV}
 
@@ -80,7 +69,7 @@ def _env() -> dict[str, str]:
 def _start(base: Path, temp_dir: Path, ip: str, args: list[str], num_gpus: int,
            resources: dict[str, float]) -> subprocess.Popen[bytes]:
     base.mkdir(parents=True, exist_ok=True)
-    node_manager, object_manager, agent, agent_grpc, metrics, runtime_env, *_ = _free_ports(ip, 8)
+    node_manager, object_manager, agent, agent_grpc, metrics, runtime_env, *_ = free_ports(8, ip)
     # Worker ports: a range of its own per node, so two nodes (and other clusters on the box) never collide.
     low = 10000 + (os.getpid() * 37 + int(ip.rsplit(".", 1)[1]) * 211) % 22000  # below the ephemeral ports
     cmd = [
@@ -109,7 +98,7 @@ def _wait(proc: subprocess.Popen[bytes], ready: str, log: Path, timeout_s: float
 
 def _launch_head(base: Path, ip: str, num_gpus: int, resources: dict[str, float] | None
                  ) -> tuple[subprocess.Popen[bytes], int, str]:
-    gcs, dashboard, client = _free_ports(ip, 3)
+    gcs, dashboard, client = free_ports(3, ip)
     head = ["--head", f"--port={gcs}", f"--dashboard-host={ip}", f"--dashboard-port={dashboard}",
             f"--ray-client-server-port={client}", "--include-dashboard=true"]
     proc = _start(base, base / "tmp", ip, head, num_gpus, resources or {})

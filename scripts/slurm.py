@@ -28,21 +28,9 @@ import sys
 import time
 from pathlib import Path
 
+from ports import free_ports
+
 NODE_PREFIX = "sim"
-
-
-def _free_ports(n: int) -> list[int]:
-    """``n`` distinct free loopback ports (the sockets stay open until all are picked)."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def _binary(name: str) -> str:
@@ -112,7 +100,7 @@ def start(base: Path, nodes: int = 3, gpus: int = 8, gres_type: str = "a100",
         link = base / "dev" / f"nvidia{i}"
         if not link.is_symlink():
             link.symlink_to("/dev/null")
-    ports = _free_ports(nodes + 1)
+    ports = free_ports(nodes + 1)
     conf = base / "slurm.conf"
     conf.write_text(_conf(base, ports, nodes, gpus, gres_type))
     (base / "gres.conf").write_text(
