@@ -6,8 +6,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 import anyio
 from starlette.applications import Starlette
@@ -32,6 +32,9 @@ class Generator(Protocol):
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]: ...
 
 
+T = TypeVar("T")
+
+
 def _sse(document: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(document, separators=(",", ":")).encode() + b"\n\n"
 
@@ -52,14 +55,11 @@ def create_worker_app(model: Generator, served_name: str, default_max_tokens: in
             }
         )
 
-    def usage(prompt: int, completion: int) -> dict[str, int]:
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-    async def complete(request: Request, chat: bool) -> Response:
-        nonlocal in_flight
+    async def read(request: Request, parse_body: Callable[[Any], T]) -> T | Response:
+        """The parsed request, or the OpenAI-shaped error that answers it."""
         try:
             body = json.loads(await request.body())
-            gen = parse(body, chat, default_max_tokens)
+            parsed = parse_body(body)
         except ValueError:
             return JSONResponse(error_body("the request body is not valid JSON"), status_code=400)
         except BadRequest as exc:
@@ -68,6 +68,16 @@ def create_worker_app(model: Generator, served_name: str, default_max_tokens: in
             return JSONResponse(
                 error_body(f"the model {body.get('model')!r} does not exist", code="model_not_found"), status_code=404
             )
+        return parsed
+
+    def usage(prompt: int, completion: int) -> dict[str, int]:
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+    async def complete(request: Request, chat: bool) -> Response:
+        nonlocal in_flight
+        gen = await read(request, lambda body: parse(body, chat, default_max_tokens))
+        if isinstance(gen, Response):
+            return gen
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
         kind = "chat.completion" if chat else "text_completion"
         now = int(time.time())
@@ -159,17 +169,9 @@ def create_worker_app(model: Generator, served_name: str, default_max_tokens: in
 
     async def embeddings(request: Request) -> Response:
         nonlocal in_flight
-        try:
-            body = json.loads(await request.body())
-            wanted = parse_embeddings(body)
-        except ValueError:
-            return JSONResponse(error_body("the request body is not valid JSON"), status_code=400)
-        except BadRequest as exc:
-            return JSONResponse(error_body(exc.message, param=exc.param), status_code=exc.status)
-        if body.get("model") not in (None, served_name):
-            return JSONResponse(
-                error_body(f"the model {body.get('model')!r} does not exist", code="model_not_found"), status_code=404
-            )
+        wanted = await read(request, parse_embeddings)
+        if isinstance(wanted, Response):
+            return wanted
         in_flight += 1
         try:
             vectors, tokens = await anyio.to_thread.run_sync(model.embed, list(wanted.texts))
