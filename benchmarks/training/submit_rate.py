@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument("--batches", default="1,100", help="jobs per request: 1 (POST .../jobs) or more (job-batches)")
     parser.add_argument("--databases", default="sqlite", help="sqlite, postgresql, or both (sqlite,postgresql)")
     parser.add_argument("--baseline", default=None, help="a git ref whose src/ serves alternate runs, side by side")
+    parser.add_argument("--out", type=Path, default=None, help="where the table goes (default: by mode, results/)")
     args = parser.parse_args()
     databases = args.databases.split(",")
     baseline = source_of(args.baseline) if args.baseline else None
@@ -256,7 +257,7 @@ def main() -> None:
             ratio = statistics.median(rates[new_name]) / statistics.median(rates[base_name])
             lines.append(f"| {database} | {batch} | {mode} | {_cell(rates[base_name])} | {_cell(rates[new_name])} "
                          f"| {ratio:.2f} |")
-        out = SIDE_BY_SIDE
+        out = args.out or SIDE_BY_SIDE
     else:
         lines = [
             "# Job submissions per second through the REST API", "", head, "",
@@ -267,7 +268,7 @@ def main() -> None:
             r = rates["this tree"]
             lines.append(f"| {database} | {batch} | {mode} | {len(r)} | {statistics.median(r):.0f} | {min(r):.0f} "
                          f"| {max(r):.0f} |")
-        out = RESULTS
+        out = args.out or RESULTS
     lines.append("")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
