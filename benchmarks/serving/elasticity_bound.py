@@ -97,7 +97,7 @@ def main() -> None:
         f"(max_seqs {model.max_seqs}, prefill {model.prefill_tokens_per_s:g} tok/s, decode "
         f"{model.decode_tokens_per_s:g} tok/s); windows of {args.window_s:g} s; ServeGen rescaled to "
         f"{args.mean_rps:g} req/s, seed 0. static-peak, static-peak-minute and suanli hours: "
-        "`results/elasticity.md` (same seed).",
+        "`results/elasticity.md` (medians over its seeds; seed 0 is one of them).",
         "",
         "`bound`: free instant cold starts, exactly ceil(busy slots / 8) replicas each window, no headroom. "
         "`SLO bound`: the same clairvoyant scaling with the queueing headroom the TTFT SLO needs (suanli's own "
