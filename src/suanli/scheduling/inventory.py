@@ -34,22 +34,23 @@ class FreeDevices:
                                                     for k, s in self.node_size.items()}
         self.total: dict[str, int] = dict.fromkeys(self.node_size, 0)
         self.whole: dict[str, set[int]] = {k: set() for k in self.node_size}
-        for i, n in enumerate(self.nodes):
+        buckets, total, whole, free = self.buckets, self.total, self.whole, self.free
+        for i, (n, devices) in enumerate(zip(self.nodes, layout.devices, strict=True)):
             h = held.pop(n.name, None)
             if h is None:
-                row = list(range(n.devices))
+                row = list(layout.rows[i])
             else:
                 hs = set(h)
-                if len(hs) != len(h) or min(hs) < 0 or max(hs) >= n.devices:
+                if len(hs) != len(h) or not hs <= devices:
                     raise InvalidInput(f"a device of node {n.name!r} is held twice or does not exist",
                                        details={"jobs": _holders(running, n.name)})
-                row = [d for d in range(n.devices) if d not in hs]
-            self.free.append(row)
+                row = sorted(devices - hs)
+            free.append(row)
             c = len(row)
-            self.buckets[n.kind][c].add(i)
-            self.total[n.kind] += c
+            buckets[n.kind][c].add(i)
+            total[n.kind] += c
             if c == n.devices and c > 0:
-                self.whole[n.kind].add(i)
+                whole[n.kind].add(i)
         if held:
             name = min(held)
             raise InvalidInput(f"running job(s) {_holders(running, name)} hold devices on unknown node {name!r}")
@@ -101,6 +102,8 @@ class _Layout:
         self.cluster = cluster
         self.nodes = list(cluster.nodes)
         self.index = {n.name: i for i, n in enumerate(self.nodes)}
+        self.rows = [tuple(range(n.devices)) for n in self.nodes]
+        self.devices = [frozenset(r) for r in self.rows]
         self.node_size: dict[str, int] = {}
         for n in self.nodes:
             self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
