@@ -265,7 +265,7 @@ class RealignGBK(TextOperator):
 
     def prepare(self) -> None:
         """Load the word frequencies, pypinyin and OpenCC now (see ``Pipeline.prepare``)."""
-        lexicon.score("中国")
+        lexicon.load()
         readings("中")
         default_reading("中")
         to_simplified("中")

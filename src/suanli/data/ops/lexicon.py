@@ -30,6 +30,11 @@ def _frequencies() -> dict[str, int]:
     return freq
 
 
+def load() -> None:
+    """Read the word list now rather than on first use (a parent process does, before forking)."""
+    _frequencies()
+
+
 @lru_cache(maxsize=262144)
 def pair_score(pair: str) -> float:
     """Log frequency of a two-character sequence as a word or word opening (0 when never seen)."""
