@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,29 +114,37 @@ def test_equals_the_local_runner_with_one_map_task_per_shard(driver: ray_cluster
 
 
 def test_resumes_without_redoing_finished_shards(driver: ray_cluster.RayNode, sample: Path, tmp_path: Path) -> None:
+    """Interrupted under Ray after two shards, then under the local runner after four, resumed under Ray."""
     recipe = load("zh-dedup")
     full = local.run(recipe, sample, tmp_path / "full.jsonl", workers=1, shard_docs=5)
 
     class Crash(Exception):
         pass
 
-    def crash_after_two(p: local.Progress) -> None:
-        if p.shards_done == 2:
-            raise Crash
+    def crash_after(n: int) -> Callable[[local.Progress], None]:
+        def crash(p: local.Progress) -> None:
+            if p.shards_done == n:
+                raise Crash
+        return crash
 
     out = tmp_path / "out.jsonl"
     parts = tmp_path / "out.jsonl.parts"
     with pytest.raises(Crash):
-        ray_data.run(recipe, sample, out, workers=2, shard_docs=5, on_progress=crash_after_two)
+        ray_data.run(recipe, sample, out, workers=2, shard_docs=5, on_progress=crash_after(2))
     assert not out.exists() and not (parts / "000002.state").exists()
     finished = {p.name: p.stat().st_ino for p in parts.glob("00000[01].*")}
     assert len(finished) == 4
+    with pytest.raises(Crash):
+        local.run(recipe, sample, out, workers=1, shard_docs=5, on_progress=crash_after(4))
+    assert {p.name: p.stat().st_ino for p in parts.glob("00000[01].*")} == finished  # the local runner resumed
+    finished = {p.name: p.stat().st_ino for p in parts.glob("00000[0-3].*")}
+    assert len(finished) == 8 and not (parts / "000004.state").exists()
 
     resumed = ray_data.run(recipe, sample, out, workers=2, shard_docs=5, keep_work=True)
-    assert resumed["shards_resumed"] == 2 and resumed["shards"] == 6
-    assert {p.name: p.stat().st_ino for p in parts.glob("00000[01].*")} == finished  # never written again
+    assert resumed["shards_resumed"] == 4 and resumed["shards"] == 6
+    assert {p.name: p.stat().st_ino for p in parts.glob("00000[0-3].*")} == finished  # never written again
     assert out.read_bytes() == (tmp_path / "full.jsonl").read_bytes()
-    assert _ignoring_workers(resumed) == {**_ignoring_workers(full), "shards_resumed": 2}
+    assert _ignoring_workers(resumed) == {**_ignoring_workers(full), "shards_resumed": 4}
 
 
 def test_the_shard_source_skips_committed_shards(sample: Path) -> None:
@@ -159,3 +167,29 @@ def test_cli_runs_on_the_cluster_as_a_ray_job(head: ray_cluster.RayNode, sample:
     assert _ignoring_workers({k: v for k, v in report.items() if k != "ray_job"}) == _ignoring_workers(expected)
     assert out.read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     assert not list(tmp_path.glob(".out.jsonl.*"))  # the job's report hand-over file is gone
+
+
+def test_a_second_submission_waits_for_the_job_already_running(head: ray_cluster.RayNode, sample: Path,
+                                                               tmp_path: Path) -> None:
+    """A CLI killed while its job runs: the same command adopts that job; other arguments are refused."""
+    import httpx
+
+    from suanli.core.errors import Conflict
+    from suanli.data.runners import ray_job
+
+    recipe, out = load("zh-dedup"), tmp_path / "out.jsonl"
+    command = ray_job.entrypoint(recipe, sample, out, python=sys.executable, workers=1, shard_docs=10,
+                                 reference=[], restart=False)
+    prefix = ray_job.job_prefix(out)
+    orphan = f"{prefix}-orphan"
+    answer = httpx.post(f"{head.dashboard}/api/jobs/", json={"entrypoint": command, "submission_id": orphan},
+                        timeout=30)
+    assert answer.status_code == 200, answer.text
+    with pytest.raises(Conflict):
+        ray_job.run(head.dashboard, load("zh-repair"), sample, out, python=sys.executable, workers=1,
+                    shard_docs=10, poll_s=0.2)
+    report = ray_job.run(head.dashboard, recipe, sample, out, python=sys.executable, workers=1, shard_docs=10,
+                         poll_s=0.2)
+    assert report["ray_job"] == orphan and report["docs_out"] < report["docs_in"]
+    jobs = httpx.get(f"{head.dashboard}/api/jobs/", timeout=30).json()
+    assert [j["submission_id"] for j in jobs if str(j.get("submission_id")).startswith(prefix)] == [orphan]

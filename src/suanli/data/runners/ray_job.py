@@ -39,6 +39,11 @@ def report_path(output: Path) -> Path:
     return output.with_name(f".{output.name}.ray-report.json")
 
 
+def job_prefix(output: Path) -> str:
+    """The start of the submission id of every job that curates into ``output``."""
+    return "curate-" + hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:12]
+
+
 def entrypoint(recipe: Recipe, source: Path, output: Path, *, python: str, workers: int | None,
                shard_docs: int, reference: list[Path], restart: bool) -> str:
     """The shell command of the job: the Ray Data driver with its arguments as one JSON word."""
@@ -68,7 +73,7 @@ def run(address: str, recipe: Recipe, source: Path, output: Path, *, python: str
     target = report_path(output.resolve())
     command = entrypoint(recipe, source, output, python=python, workers=workers, shard_docs=shard_docs,
                          reference=reference or [], restart=restart)
-    prefix = "curate-" + hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:12]
+    prefix = job_prefix(output)
     with httpx.Client(base_url=address.rstrip("/"), timeout=30, transport=transport) as http:
         submission = _running(http, address, prefix, command)
         if submission is None:
