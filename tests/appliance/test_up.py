@@ -68,7 +68,9 @@ def test_up_serves_and_stops_cleanly(server: Server) -> None:
     key_file = server.home / "admin.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     auth = {"Authorization": f"Bearer {server.token()}"}
-    ready = httpx.get(f"{server.url}/readyz").json()
+    deadline = time.monotonic() + 15  # /healthz answers first; /readyz once the controllers finished a pass
+    while (ready := httpx.get(f"{server.url}/readyz").json())["status"] != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert ready == {"status": "ready", "database": True, "controllers": True}
     httpx.post(f"{server.url}/api/v1/tenants", json={"name": "acme"}, headers=auth).raise_for_status()
     metrics = httpx.get(f"{server.url}/metrics").text
