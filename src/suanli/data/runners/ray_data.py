@@ -29,6 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from suanli.core.errors import Unavailable
 from suanli.data.pipeline import Curation, Pipeline, ShardOutput
 from suanli.data.recipe import Recipe, parse
 from suanli.data.runners.inputs import read_lines
@@ -129,7 +130,12 @@ class ShardWorker:
 
 def _connect(address: str | None) -> bool:
     """Connect this process to the cluster as a driver; True when this call did (so it disconnects)."""
-    import ray
+    try:
+        import ray
+        import ray.data  # needs pandas and pyarrow, which plain `ray[default]` lacks
+    except ImportError as exc:
+        raise Unavailable(f"the Ray runner needs Ray Data here ({exc}): pip install 'suanli[ray]', or pass "
+                          "the cluster's dashboard address (http://HOST:8265) to run the driver as a Ray job") from None
 
     if ray.is_initialized():
         return False
