@@ -11,11 +11,9 @@ bounded by the in-flight shards plus the dedup indexes (about 0.6 KB per kept do
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -25,11 +23,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from suanli.core.errors import Conflict
 from suanli.data.pipeline import Curation, Pipeline, ShardOutput, process_shard, share
 from suanli.data.recipe import Recipe
 from suanli.data.report import StepReport
-from suanli.data.runners.inputs import open_text, read_lines
+from suanli.data.runners.inputs import read_lines
+from suanli.data.runners.workdir import WorkDir, assemble, run_identity
 
 
 @dataclass
@@ -53,63 +51,6 @@ def _shards(path: Path, shard_docs: int) -> Iterator[tuple[list[str], int]]:
         yield [line for line, _ in chunk], chunk[-1][1]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-
-
-class _WorkDir:
-    """The committed shards of one run: ``NNNNNN.jsonl`` + ``NNNNNN.state`` (written last)."""
-
-    def __init__(self, root: Path, identity: dict[str, Any], restart: bool) -> None:
-        self.root = root
-        marker = root / "run.json"
-        if restart and root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True, exist_ok=True)
-        if marker.exists():
-            existing = json.loads(marker.read_text("utf-8"))
-            if existing != identity:
-                raise Conflict(
-                    f"work directory {root} belongs to another run (different recipe, input or shard "
-                    "size); pass --restart to discard it",
-                )
-        else:
-            _atomic_write(marker, json.dumps(identity, sort_keys=True).encode("utf-8"))
-
-    def state(self, shard: int) -> Path:
-        return self.root / f"{shard:06d}.state"
-
-    def lines(self, shard: int) -> Path:
-        return self.root / f"{shard:06d}.jsonl"
-
-    def commit(self, shard: int, lines: list[str], state: dict[str, Any]) -> None:
-        _atomic_write(self.lines(shard), "".join(line + "\n" for line in lines).encode("utf-8"))
-        _atomic_write(self.state(shard), pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def committed(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        shard = 0
-        while self.state(shard).exists() and self.lines(shard).exists():
-            with self.state(shard).open("rb") as fh:
-                yield shard, pickle.load(fh)
-            shard += 1
-
-
-def _identity(recipe: Recipe, source: Path, shard_docs: int, reference: list[Path]) -> dict[str, Any]:
-    stat = source.stat()
-    fingerprint = hashlib.sha256(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
-    return {
-        "recipe": recipe.to_dict(),
-        "input": fingerprint,
-        "shard_docs": shard_docs,
-        "reference": [str(p.resolve()) for p in reference],
-    }
-
-
 def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = None,
         shard_docs: int = 2000, work_dir: Path | None = None, reference: list[Path] | None = None,
         restart: bool = False, keep_work: bool = False,
@@ -123,8 +64,8 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
     """
     workers = workers or available_cpus()
     reference = reference or []
-    work = _WorkDir(work_dir or output.with_name(output.name + ".parts"),
-                    _identity(recipe, source, shard_docs, reference), restart)
+    work = WorkDir(work_dir or output.with_name(output.name + ".parts"),
+                    run_identity(recipe, source, shard_docs, reference), restart)
     curation = Curation(recipe)
     for ref in reference:
         curation.add_reference(json.loads(line) for line, _ in read_lines(ref))
@@ -161,7 +102,7 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
     else:
         _run_pool(curation.pipeline, shards, workers, commit)
 
-    _assemble(work, output)
+    assemble(work, output)
     report = curation.summary()
     report["shards"] = progress.shards_done
     report["shards_resumed"] = resumed
@@ -230,20 +171,6 @@ def _run_pool(pipeline: Pipeline, shards: Iterator[tuple[int, tuple[list[str], i
             future, docs, position = pending.pop(next_commit)
             commit(next_commit, future.result(), docs, position)
             next_commit += 1
-
-
-def _assemble(work: _WorkDir, output: Path) -> None:
-    """Concatenate committed shards into ``output`` (written under a temporary name, then renamed)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # Keep the suffix: it selects the compression.
-    tmp = output.with_name(f".{output.name}.tmp{output.suffix}")
-    with open_text(tmp, "w") as fh:
-        shard = 0
-        while work.lines(shard).exists() and work.state(shard).exists():
-            with work.lines(shard).open(encoding="utf-8") as part:
-                shutil.copyfileobj(part, fh)
-            shard += 1
-    tmp.replace(output)
 
 
 def steps_table(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -33,7 +33,8 @@ from suanli.core.errors import Unavailable
 from suanli.data.pipeline import Curation, Pipeline, ShardOutput
 from suanli.data.recipe import Recipe, parse
 from suanli.data.runners.inputs import read_lines
-from suanli.data.runners.local import Progress, _assemble, _identity, _WorkDir
+from suanli.data.runners.local import Progress
+from suanli.data.runners.workdir import WorkDir, assemble, run_identity
 
 if TYPE_CHECKING:
     from ray.data import Dataset
@@ -222,8 +223,8 @@ def run(recipe: Recipe, source: Path, output: Path, *, address: str | None = Non
     import ray
 
     reference = reference or []
-    work = _WorkDir(work_dir or output.with_name(output.name + ".parts"),
-                    _identity(recipe, source, shard_docs, reference), restart)
+    work = WorkDir(work_dir or output.with_name(output.name + ".parts"),
+                    run_identity(recipe, source, shard_docs, reference), restart)
     curation = Curation(recipe)
     for ref in reference:
         curation.add_reference(json.loads(line) for line, _ in read_lines(ref))
@@ -257,7 +258,7 @@ def run(recipe: Recipe, source: Path, output: Path, *, address: str | None = Non
         if connected:
             ray.shutdown()
 
-    _assemble(work, output)
+    assemble(work, output)
     report = curation.summary()
     report["shards"] = progress.shards_done
     report["shards_resumed"] = resumed
