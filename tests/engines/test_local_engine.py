@@ -35,9 +35,10 @@ def _spec(job: str, command: list[str], kind: str = "nvidia-h100", devices: tupl
 
 def test_devices_environment_and_exit_codes(tmp_path: Path) -> None:
     engine = LocalEngine(tmp_path, accelerators="ascend-910b:8")
-    script = ("import os; print(os.environ['ASCEND_RT_VISIBLE_DEVICES'], os.environ['SUANLI_NODE_RANK'], "
-              "os.environ['SUANLI_NUM_NODES'], os.environ['GREETING'], os.environ['SUANLI_RESTART_COUNT'], "
-              "os.path.isdir(os.environ['SUANLI_CHECKPOINT_DIR']), os.getcwd().endswith('work'))")
+    # One write per line: both ranks append to one log, and print() writes each argument apart when unbuffered.
+    script = ("import os; e = os.environ; os.write(1, ' '.join(map(str, (e['ASCEND_RT_VISIBLE_DEVICES'], "
+              "e['SUANLI_NODE_RANK'], e['SUANLI_NUM_NODES'], e['GREETING'], e['SUANLI_RESTART_COUNT'], "
+              "os.path.isdir(e['SUANLI_CHECKPOINT_DIR']), os.getcwd().endswith('work')))).encode() + b'\\n')")
     handle = engine.submit(_spec("job_a", [sys.executable, "-c", script], "ascend-910b", (2, 5), nodes=2, restart=3))
     assert _wait(engine, "job_a", handle, "succeeded", "failed") == RunStatus("succeeded", 0)
     out = engine.logs("job_a").decode()
