@@ -148,7 +148,23 @@ def stop(base: Path, timeout_s: float = 10.0) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             _running(pid)
+    _kill_leftover_steps(base)
     (base / "pids.json").unlink(missing_ok=True)
+
+
+def _kill_leftover_steps(base: Path) -> None:
+    """SIGKILL what outlived its slurmd: job steps (slurmstepd, srun, the job) still bound to this cluster's conf."""
+    marker = f"SLURM_CONF={base / 'slurm.conf'}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone, or not ours to read
+            continue
+        if marker in environ.split(b"\0"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _spawn(base: Path, name: str, cmd: list[str]) -> int:
