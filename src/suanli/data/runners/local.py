@@ -11,35 +11,22 @@ bounded by the in-flight shards plus the dedup indexes (about 0.6 KB per kept do
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from suanli.data.pipeline import Curation, Pipeline, ShardOutput, process_shard, share
+from suanli.data.pipeline import Pipeline, ShardOutput, process_shard, share
 from suanli.data.recipe import Recipe
 from suanli.data.report import StepReport
 from suanli.data.runners.inputs import read_lines
-from suanli.data.runners.workdir import WorkDir, assemble, run_identity
+from suanli.data.runners.workdir import CurationRun, Progress
 
-
-@dataclass
-class Progress:
-    """What a progress display needs, reported after every committed shard."""
-
-    input_bytes: int
-    input_total: int
-    docs_in: int
-    docs_out: int
-    shards_done: int
-    shards_resumed: int
+__all__ = ["Progress", "available_cpus", "run", "steps_table"]
 
 
 def _shards(path: Path, shard_docs: int) -> Iterator[tuple[list[str], int]]:
@@ -63,53 +50,16 @@ def run(recipe: Recipe, source: Path, output: Path, *, workers: int | None = Non
     arguments resumes from it.
     """
     workers = workers or available_cpus()
-    reference = reference or []
-    work = WorkDir(work_dir or output.with_name(output.name + ".parts"),
-                    run_identity(recipe, source, shard_docs, reference), restart)
-    curation = Curation(recipe)
-    for ref in reference:
-        curation.add_reference(json.loads(line) for line, _ in read_lines(ref))
-    total = source.stat().st_size
-    progress = Progress(0, total, 0, 0, 0, 0)
-
-    def note(kept: int, docs: int, position: int) -> None:
-        progress.docs_in += docs
-        progress.docs_out += kept
-        progress.input_bytes = position
-        progress.shards_done += 1
-        if on_progress:
-            on_progress(progress)
-
-    resumed = 0
-    for _shard, state in work.committed():
-        curation.restore(state["map"], state["dedup"], state["added"], state["bad"])
-        resumed += 1
-        note(state["kept"], state["docs"], state["position"])
-    progress.shards_resumed = resumed
-
-    def commit(shard: int, out: ShardOutput, docs: int, position: int) -> None:
-        lines, delta, added = curation.accept_with_delta(out)
-        work.commit(shard, lines, {"map": out.reports, "dedup": delta, "added": added,
-                                   "bad": out.bad_lines, "kept": len(lines), "docs": docs,
-                                   "position": position})
-        note(len(lines), docs, position)
-
+    run_ = CurationRun(recipe, source, output, shard_docs=shard_docs, work_dir=work_dir, reference=reference or [],
+                       restart=restart, on_progress=on_progress)
     recipe_data = recipe.to_dict()
-    shards = islice(enumerate(_shards(source, shard_docs)), resumed, None)
+    shards = islice(enumerate(_shards(source, shard_docs)), run_.resumed, None)
     if workers == 1:
         for shard, (lines, position) in shards:
-            commit(shard, process_shard(recipe_data, lines, shard), len(lines), position)
+            run_.commit(shard, process_shard(recipe_data, lines, shard), len(lines), position)
     else:
-        _run_pool(curation.pipeline, shards, workers, commit)
-
-    assemble(work, output)
-    report = curation.summary()
-    report["shards"] = progress.shards_done
-    report["shards_resumed"] = resumed
-    report["workers"] = workers
-    if not keep_work:
-        shutil.rmtree(work.root, ignore_errors=True)
-    return report
+        _run_pool(run_.curation.pipeline, shards, workers, run_.commit)
+    return run_.finish(workers, keep_work)
 
 
 def available_cpus() -> int:

@@ -21,7 +21,6 @@ import argparse
 import json
 import logging
 import pickle
-import shutil
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -30,11 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from suanli.core.errors import Unavailable
-from suanli.data.pipeline import Curation, Pipeline, ShardOutput
+from suanli.data.pipeline import Pipeline, ShardOutput
 from suanli.data.recipe import Recipe, parse
 from suanli.data.runners.inputs import read_lines
-from suanli.data.runners.local import Progress
-from suanli.data.runners.workdir import WorkDir, assemble, run_identity
+from suanli.data.runners.workdir import CurationRun, Progress
 
 if TYPE_CHECKING:
     from ray.data import Dataset
@@ -222,50 +220,18 @@ def run(recipe: Recipe, source: Path, output: Path, *, address: str | None = Non
     """
     import ray
 
-    reference = reference or []
-    work = WorkDir(work_dir or output.with_name(output.name + ".parts"),
-                    run_identity(recipe, source, shard_docs, reference), restart)
-    curation = Curation(recipe)
-    for ref in reference:
-        curation.add_reference(json.loads(line) for line, _ in read_lines(ref))
-    progress = Progress(0, source.stat().st_size, 0, 0, 0, 0)
-
-    def note(kept: int, docs: int, position: int) -> None:
-        progress.docs_in += docs
-        progress.docs_out += kept
-        progress.input_bytes = position
-        progress.shards_done += 1
-        if on_progress:
-            on_progress(progress)
-
-    resumed = 0
-    for _shard, state in work.committed():
-        curation.restore(state["map"], state["dedup"], state["added"], state["bad"])
-        resumed += 1
-        note(state["kept"], state["docs"], state["position"])
-    progress.shards_resumed = resumed
-
+    run_ = CurationRun(recipe, source, output, shard_docs=shard_docs, work_dir=work_dir, reference=reference or [],
+                       restart=restart, on_progress=on_progress)
     connected = _connect(address)
     try:
         workers = workers or default_workers()
-        dataset = _dataset(recipe, source, shard_docs, resumed, workers)
-        for shard, out, docs, position in _results(dataset, resumed):
-            lines, delta, added = curation.accept_with_delta(out)
-            work.commit(shard, lines, {"map": out.reports, "dedup": delta, "added": added, "bad": out.bad_lines,
-                                       "kept": len(lines), "docs": docs, "position": position})
-            note(len(lines), docs, position)
+        dataset = _dataset(recipe, source, shard_docs, run_.resumed, workers)
+        for shard, out, docs, position in _results(dataset, run_.resumed):
+            run_.commit(shard, out, docs, position)
     finally:
         if connected:
             ray.shutdown()
-
-    assemble(work, output)
-    report = curation.summary()
-    report["shards"] = progress.shards_done
-    report["shards_resumed"] = resumed
-    report["workers"] = workers
-    if not keep_work:
-        shutil.rmtree(work.root, ignore_errors=True)
-    return report
+    return run_.finish(workers, keep_work)
 
 
 def main(argv: list[str] | None = None) -> None:
