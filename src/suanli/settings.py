@@ -15,11 +15,23 @@ MAX_BODY_BYTES = 1024 * 1024
 KEY_CACHE_TTL_S = 2.0
 """How long a verified API key is trusted without asking the database (``SUANLI_KEY_CACHE_TTL_S``; 0: never).
 A key revoked on another server sharing the database stops working here within this time; on this server, at once."""
+STORAGE_POOL_ENV = "SUANLI_STORAGE_POOL"
+"""The governance pool (by id) that describes the platform's object store: its region, jurisdiction and
+certifications are what placement policy checks when data is stored, and its prices bill storage."""
 
 
 def default_home() -> Path:
     """``$SUANLI_HOME`` or ``~/.suanli``."""
     return Path(os.environ.get("SUANLI_HOME") or Path.home() / ".suanli").expanduser()
+
+
+def storage_pool() -> str | None:
+    """``$SUANLI_STORAGE_POOL``: the pool that describes the object store, or None when it is not set.
+
+    Read when it is needed (like the object store's own settings), so every server of a platform and the
+    controllers' threads see the same value as the process that started them.
+    """
+    return os.environ.get(STORAGE_POOL_ENV, "").strip() or None
 
 
 def _seconds(name: str, value: str) -> float:

@@ -21,7 +21,7 @@ def all_controllers(home: Path) -> list[Controller]:
     return [
         TenantController(home / "objects"),
         BudgetController(),
-        MeteringController(),
+        MeteringController(home),
         UploadExpiry(store_from_env(home)),
         CurationController(home, store_from_env(home)),
         DeploymentController(home),

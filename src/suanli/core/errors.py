@@ -30,6 +30,12 @@ class InvalidInput(SuanliError):
     code = "invalid_input"
 
 
+class PlacementForbidden(InvalidInput):
+    """Placement policy forbids putting something where it was asked to go; the message names the rule."""
+
+    code = "placement_forbidden"
+
+
 class Unauthenticated(SuanliError):
     status = 401
     code = "unauthenticated"

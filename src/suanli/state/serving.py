@@ -21,6 +21,8 @@ class ServedModel(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
     name: Mapped[str] = mapped_column(String(63))
     description: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    """Who created the model (by hand, or by submitting the job whose output made it): its storage bills them."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -9,10 +9,12 @@ A controller over one cursor row (``metering_cursors.id = 'ledger'``) runs every
 - **gateway tokens**: each request's prompt and completion tokens (``usage_records``) become
   ``{request_id}/in`` and ``/out`` records for ``million-tokens-in|out/<model>``, in the pool that
   names the replica's region as its cluster, or whose region it is;
-- **dataset storage**: each UTC hour that closed since the last pass, the bytes every dataset holds in
-  object storage (:mod:`suanli.governance.storage`) become one ``storage-gb-month`` record keyed
-  ``{dataset}/storage/{hour}``, in the pool whose ``cluster_id`` is ``objects`` (the platform's object
-  store).
+- **storage**: each UTC hour that closed since the last pass, the bytes every dataset, registry model and
+  job checkpoint folder holds (:mod:`suanli.governance.service.storage_usage`, counted by
+  :mod:`suanli.governance.storage`) become one ``storage-gb-month`` record per holder keyed
+  ``{dataset}/storage/{hour}``, ``model/{model}/storage/{hour}`` or ``checkpoint/{job}/storage/{hour}``, in
+  the pool that describes the object store (``SUANLI_STORAGE_POOL``, else the pool whose ``cluster_id`` is
+  ``objects``: :mod:`suanli.governance.service.storage_policy`).
 
 Every record's key is deterministic, so a pass re-reading an overlapping window (or a controller that
 crashed half-way and starts again) counts nothing twice. Usage no pool or price covers yet is left
@@ -26,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -35,8 +38,9 @@ from suanli.governance.metering import UsageRecord, meter_lifetime
 from suanli.governance.pricing import PriceBook, Sku
 from suanli.governance.service.catalog import price_books
 from suanli.governance.service.ledger import record_usage
-from suanli.governance.storage import StoredObject, hours_to_sample, storage_records
-from suanli.state.data import Dataset, DatasetShard, DatasetVersion
+from suanli.governance.service.storage_policy import storage_pool_id
+from suanli.governance.service.storage_usage import stored_objects
+from suanli.governance.storage import hours_to_sample, storage_records
 from suanli.state.governance import ComputePool, MeteredUsage, MeteringCursor
 from suanli.state.models import ApiKey, Claimable, User, utcnow
 from suanli.state.serving import Deployment, Replica
@@ -48,8 +52,6 @@ OVERLAP = timedelta(hours=2)
 PERIOD = timedelta(seconds=10)
 """How often the bridge runs: metering is read hourly and monthly, not every controller tick."""
 BATCH = 1000
-STORAGE_POOL = "objects"
-"""The ``cluster_id`` of the pool that prices the platform's object storage (``storage-gb-month``)."""
 
 
 def run_segments(events: Sequence[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime | None]]:
@@ -111,10 +113,16 @@ def billable(record: UsageRecord, books: dict[str, PriceBook]) -> bool:
 
 
 class MeteringController:
-    """Carries job and gateway usage into the ledger, one pass at a time, on one server at a time."""
+    """Carries job, gateway and storage usage into the ledger, one pass at a time, on one server at a time.
+
+    ``home`` is the server's state directory, where job checkpoints are; without it they are not metered.
+    """
 
     name: ClassVar[str] = "metering"
     model: ClassVar[type[Claimable]] = MeteringCursor
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home
 
     def needs_work(self) -> ColumnElement[bool]:
         due = or_(MeteringCursor.metered_until.is_(None), MeteringCursor.metered_until < utcnow() - PERIOD)
@@ -163,17 +171,8 @@ class MeteringController:
         hours = hours_to_sample(last_pass, now)
         if not hours:
             return []
-        pool = session.scalar(select(ComputePool.id).where(ComputePool.cluster_id == STORAGE_POOL)
-                              .order_by(ComputePool.id).limit(1))
-        owners = {d.id: users.get(d.created_by or "", d.created_by or "-") for d in session.scalars(select(Dataset))}
-        rows = session.execute(
-            select(DatasetShard.tenant_id, DatasetShard.dataset_id, DatasetShard.key, DatasetShard.size,
-                   DatasetVersion.created_at)
-            .join(DatasetVersion, DatasetVersion.id == DatasetShard.version_id)
-            .where(DatasetVersion.created_at < hours[-1] + timedelta(hours=1))
-        )
-        objects = [StoredObject(tenant, owners.get(dataset, "-"), dataset, key, size, since)
-                   for tenant, dataset, key, size, since in rows]
+        pool = storage_pool_id(session)
+        objects = stored_objects(session, self.home, hours[-1] + timedelta(hours=1), users)
         records = storage_records(objects, hours, pool or "(no storage pool)")
         if not records:
             return []

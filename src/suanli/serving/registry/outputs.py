@@ -63,7 +63,7 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
     model = session.scalars(query).first()
     if model is None:
         model = ServedModel(id=new_id("mdl"), tenant_id=tenant.id, name=job.output_model,
-                            description=f"trained by job {job.id}")
+                            description=f"trained by job {job.id}", created_by=job.user_id)
         session.add(model)
         session.flush()
     number = (session.scalar(select(func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1

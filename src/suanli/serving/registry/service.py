@@ -56,7 +56,8 @@ def create_model(
     principal.require(Permission.WORK_SUBMIT)
     tenants.check_name(name, "model")
     tenant_name = tenant.name
-    model = ServedModel(id=new_id("mdl"), tenant_id=tenant.id, name=name, description=description)
+    model = ServedModel(id=new_id("mdl"), tenant_id=tenant.id, name=name, description=description,
+                        created_by=principal.user_id)
     session.add(model)
     try:
         session.flush()
