@@ -16,6 +16,8 @@ def test_a_valid_config_is_normalised() -> None:
     full = {"address": "https://ray.example:443", "accelerator_types": {"A800": "nvidia-a100"},
             "resources": {"MLU": "cambricon-mlu370", "GPU": "nvidia-h20"}}
     assert check_config("ray", full) == full
+    assert RayConfig.of({"address": "http://h:1", "python": "/opt/py/bin/python"}).python == "/opt/py/bin/python"
+    assert RayConfig.of({"address": "http://h:1"}).python is None  # the server's own interpreter
 
 
 @pytest.mark.parametrize("config, words", [
@@ -31,6 +33,8 @@ def test_a_valid_config_is_normalised() -> None:
     ({"address": "http://h:1", "resources": {"CPU": "nvidia-h100"}}, "not a device resource"),
     ({"address": "http://h:1", "resources": ["GPU"]}, "must be an object"),
     ({"address": "http://h:1", "accelerator_types": {"bad name!": "nvidia-h100"}}, "invalid name"),
+    ({"address": "http://h:1", "python": ""}, "config.python"),
+    ({"address": "http://h:1", "python": ["python"]}, "config.python"),
 ])
 def test_bad_configs_are_refused_with_a_reason(config: dict[str, Any], words: str) -> None:
     with pytest.raises(InvalidInput) as caught:

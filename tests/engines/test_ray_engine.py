@@ -3,13 +3,16 @@
 The cluster is started once per test session by ``scripts/ray_cluster.py`` (head and worker side by side)
 and stopped at the end by SIGTERM to each node's own ``ray start`` PID; every Ray test shares it. Jobs go
 through the real suanli server (``platform``): the cluster is created through the REST API, its nodes come
-from Ray's state API, and jobs run as Ray jobs.
+from Ray's state API, and each start of a job runs as one Ray job whose driver holds the gang in a placement
+group (what Ray made of it is read back from Ray's own state API).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -71,6 +74,38 @@ def ray(ray_head: ray_cluster.RayNode) -> Iterator[ray_cluster.RayNode]:
             httpx.post(f"{ray_head.dashboard}/api/jobs/{sid}/stop", timeout=10)
 
 
+def _ray_state(head: ray_cluster.RayNode, what: str, **filters: str) -> list[dict[str, Any]]:
+    """Rows of Ray's state API (``/api/v0/<what>``), with their details, filtered by equal values."""
+    params: list[tuple[str, str]] = [("detail", "1"), ("limit", "10000")]
+    for key, value in filters.items():
+        params += [("filter_keys", key), ("filter_predicates", "="), ("filter_values", value)]
+    rows: list[dict[str, Any]] = httpx.get(f"{head.dashboard}/api/v0/{what}", params=params,
+                                           timeout=10).json()["data"]["result"]["result"]
+    return rows
+
+
+def _group(head: ray_cluster.RayNode, submission: str) -> dict[str, Any]:
+    (group,) = _ray_state(head, "placement_groups", name=submission)
+    return group
+
+
+def _strategies(head: ray_cluster.RayNode) -> dict[str, str]:
+    """Every placement group's strategy, which only a Ray driver can read (``placement_group_table``)."""
+    code = ("import json, logging, ray; ray.init(logging_level=logging.WARNING); "
+            "print('PGS=' + json.dumps({p['name']: p['strategy'] for p in ray.util.placement_group_table().values()}))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env={**ray_cluster._env(), "RAY_ADDRESS": head.gcs_address})
+    line = next((x for x in found.stdout.splitlines() if x.startswith("PGS=")), None)
+    assert line is not None, found.stderr[-2000:]
+    strategies: dict[str, str] = json.loads(line.removeprefix("PGS="))
+    return strategies
+
+
+def _node_ids(head: ray_cluster.RayNode) -> dict[str, str]:
+    """Ray's node id -> the node's IP, for the alive nodes."""
+    return {n["node_id"]: n["node_ip"] for n in _ray_state(head, "nodes") if n["state"] == "ALIVE"}
+
+
 def _setup(platform: Any, head: ray_cluster.RayNode, name: str = "gpu") -> tuple[Client, Client]:
     admin = Client(platform.url, platform.admin_token)
     member = make_tenant(admin, platform.url, "acme")["member"].client(platform.url)
@@ -101,35 +136,117 @@ def test_a_ray_cluster_runs_a_job_on_the_devices_suanli_chose(platform, ray) -> 
     assert tail["data"] == logs["data"][-10:]
     ray_job = _ray_jobs(ray)[f"suanli-{job['id']}-0-0"]
     assert ray_job["status"] == "SUCCEEDED"
-    assert ray_job["driver_node_id"] and ray_job["entrypoint"].startswith("CUDA_VISIBLE_DEVICES=")
+    assert ray_job["driver_node_id"] and ray_job["entrypoint"].endswith(" -m suanli.engines.ray_gang")
+    group = _group(ray, f"suanli-{job['id']}-0-0")
+    assert group["state"] == "REMOVED"  # the driver removed it when the job ended
+    (bundle,) = group["bundles"]
+    ip = node["name"].replace("-", ".")
+    assert bundle["unit_resources"] == {"GPU": 2.0, f"node:{ip}": 0.001}
+    assert _node_ids(ray)[bundle["node_id"]] == ip
+
+
+_TERM_TRAP = ('trap \'echo "rank $SUANLI_NODE_RANK got TERM"; exit 143\' TERM; echo "rank $SUANLI_NODE_RANK up"; '
+              'sleep 300 & wait')
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_gang_runs_one_rank_per_node_and_npus_get_their_variable(platform, ray) -> None:  # type: ignore[no-untyped-def]
-    """On SQLite only: where Ray runs each rank and which variable it sets do not depend on the database."""
-    _, member = _setup(platform, ray)
-    script = 'echo "rank=$SUANLI_NODE_RANK of $SUANLI_NUM_NODES devices=$CUDA_VISIBLE_DEVICES"'
-    gang = member.submit_job("acme", script=script, accelerators=8, nodes=2, kind="nvidia-h100")
+def test_a_gang_runs_as_one_ray_job_in_one_placement_group(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    """A two-node gang is one Ray job; Ray's own state shows its STRICT_SPREAD placement group, one bundle
+    per chosen node with the devices there, and each rank's actor on its node, in its bundle.
+
+    On SQLite only: where Ray runs each rank and which variable it sets do not depend on the database.
+    """
+    admin, member = _setup(platform, ray)
+    nodes = {n["id"]: n["name"] for n in wait_for(platform, lambda: _nodes(admin, "gpu")).values()}
+    script = 'echo "rank=$SUANLI_NODE_RANK of $SUANLI_NUM_NODES node=$SUANLI_NODE devices=$CUDA_VISIBLE_DEVICES"'
+    gang = member.submit_job("acme", script=script, accelerators=4, nodes=2, kind="nvidia-h100")
     npu = member.submit_job("acme", script='echo "npus=$ASCEND_RT_VISIBLE_DEVICES"', accelerators=2,
                             kind="ascend-910b")
     for job in (gang, npu):
         done = wait_for(platform, job_state(member, "acme", job["id"], "succeeded", "failed"), timeout=60)
         assert done["state"] == "succeeded", done
-    ranks = _ray_jobs(ray)
-    assert ranks[f"suanli-{gang['id']}-0-0"]["status"] == ranks[f"suanli-{gang['id']}-0-1"]["status"] == "SUCCEEDED"
-    assert {ranks[f"suanli-{gang['id']}-0-{r}"]["driver_node_id"] for r in (0, 1)}.__len__() == 2
-    assert "rank=0 of 2 devices=0,1,2,3" in member.job_logs("acme", gang["id"])["data"]
+        job["placement"] = done["placement"]
+    submission = f"suanli-{gang['id']}-0-0"
+    assert [s for s in _ray_jobs(ray) if s.startswith(f"suanli-{gang['id']}-")] == [submission]  # one Ray job
+    chosen = [(nodes[node_id], tuple(devices)) for node_id, devices in gang["placement"]["devices"]]
+    assert sorted(name for name, _ in chosen) == ["127-0-0-2", "127-0-0-3"]
+    logs = member.job_logs("acme", gang["id"])["data"]
+    for rank, (name, devices) in enumerate(chosen):
+        assert f"rank={rank} of 2 node={name} devices={','.join(map(str, devices))}\n" in logs, logs
+    ips = _node_ids(ray)
+    group = _group(ray, submission)
+    assert group["state"] == "REMOVED"
+    assert [(ips[b["node_id"]], b["unit_resources"]) for b in group["bundles"]] == [
+        (name.replace("-", "."), {"GPU": float(len(devices)), f"node:{name.replace('-', '.')}": 0.001})
+        for name, devices in chosen]
+    actors = {a["name"]: a for a in _ray_state(ray, "actors", placement_group_id=group["placement_group_id"])}
+    assert sorted(actors) == [f"{submission}-rank-0", f"{submission}-rank-1"]
+    for rank, (name, _) in enumerate(chosen):
+        assert ips[actors[f"{submission}-rank-{rank}"]["node_id"]] == name.replace("-", ".")
     assert "npus=0,1" in member.job_logs("acme", npu["id"])["data"]
+    strategies = _strategies(ray)
+    assert strategies[submission] == "STRICT_SPREAD" and strategies[f"suanli-{npu['id']}-0-0"] == "STRICT_PACK"
 
 
-def test_cancel_stops_the_ray_job(platform, ray) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_gang_ray_cannot_place_waits_whole_and_cancel_removes_its_group(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    """Ray's view disagrees with suanli's (a Ray job of someone else holds a node's GPUs): the gang waits in
+    ``starting`` with Ray's reason, and no rank runs, not even on the free node; a cancel removes its group."""
     _, member = _setup(platform, ray)
-    job = member.submit_job("acme", script="echo started; sleep 300", accelerators=4, kind="nvidia-h100")
-    wait_for(platform, lambda: "started" in member.job_logs("acme", job["id"])["data"], timeout=60)
+    blocker = f"blocker-{int(time.time() * 1000)}"
+    httpx.post(f"{ray.dashboard}/api/jobs/", timeout=10, json={
+        "entrypoint": "sleep 300", "submission_id": blocker, "entrypoint_num_cpus": 0, "entrypoint_num_gpus": 4,
+        "entrypoint_resources": {"node:127.0.0.3": 0.001}}).raise_for_status()
+    try:
+        _until(lambda: _ray_jobs(ray)[blocker]["status"] == "RUNNING", 60)
+        job = member.submit_job("acme", script="echo rank $SUANLI_NODE_RANK ran; sleep 300", accelerators=8, nodes=2,
+                                kind="nvidia-h100")
+        submission = f"suanli-{job['id']}-0-0"
+        waiting = wait_for(platform, lambda: "placement group" in (member.job("acme", job["id"])["pending_reason"]
+                                                                   or "") and member.job("acme", job["id"]),
+                           timeout=60)
+        assert waiting["state"] == "starting", waiting
+        assert "placement group (2 bundles)" in waiting["pending_reason"], waiting
+        time.sleep(3)  # were it not atomic, the rank on the free node would run now
+        assert member.job("acme", job["id"])["state"] == "starting"
+        assert _group(ray, submission)["state"] == "PENDING"
+        assert not _ray_state(ray, "actors", placement_group_id=_group(ray, submission)["placement_group_id"])
+        assert "ran" not in member.job_logs("acme", job["id"])["data"]
+        member.cancel_job("acme", job["id"])
+        wait_for(platform, job_state(member, "acme", job["id"], "cancelled"), timeout=30)
+        assert _ray_jobs(ray)[submission]["status"] == "STOPPED"
+        _until(lambda: _group(ray, submission)["state"] == "REMOVED", 10)
+    finally:
+        httpx.post(f"{ray.dashboard}/api/jobs/{blocker}/stop", timeout=10)
+    _until(lambda: _ray_jobs(ray)[blocker]["status"] == "STOPPED", 30)
+
+
+def test_cancel_stops_every_rank_and_removes_the_placement_group(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    _, member = _setup(platform, ray)
+    job = member.submit_job("acme", script=_TERM_TRAP, accelerators=4, nodes=2, kind="nvidia-h100")
+    wait_for(platform, lambda: "rank 1 up" in (logs := member.job_logs("acme", job["id"])["data"])
+             and "rank 0 up" in logs, timeout=60)
+    submission = f"suanli-{job['id']}-0-0"
+    assert _group(ray, submission)["state"] == "CREATED"
     member.cancel_job("acme", job["id"])
     done = wait_for(platform, job_state(member, "acme", job["id"], "cancelled"), timeout=30)
     assert done["finished_at"] is not None
-    assert _ray_jobs(ray)[f"suanli-{job['id']}-0-0"]["status"] == "STOPPED"
+    assert _ray_jobs(ray)[submission]["status"] == "STOPPED"
+    assert _group(ray, submission)["state"] == "REMOVED"
+    logs = member.job_logs("acme", job["id"])["data"]
+    assert "rank 0 got TERM" in logs and "rank 1 got TERM" in logs, logs  # SIGTERM first, with time to act
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_failing_rank_fails_the_gang_and_stops_the_others(platform, ray) -> None:  # type: ignore[no-untyped-def]
+    _, member = _setup(platform, ray)
+    script = f'[ "$SUANLI_NODE_RANK" = 1 ] && {{ sleep 2; echo "rank 1 fails"; exit 3; }}; {_TERM_TRAP}'
+    job = member.submit_job("acme", script=script, accelerators=4, nodes=2, kind="nvidia-h100")
+    done = wait_for(platform, job_state(member, "acme", job["id"], "succeeded", "failed"), timeout=60)
+    assert done["state"] == "failed" and done["exit_code"] == 3, done
+    logs = member.job_logs("acme", job["id"])["data"]
+    assert "rank 1 fails" in logs and "rank 0 got TERM" in logs and "rank 1 on 127-0-0-" in logs, logs
+    assert _group(ray, f"suanli-{job['id']}-0-0")["state"] == "REMOVED"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -185,7 +302,7 @@ def test_a_repeated_launch_is_adopted_not_run_twice(ray, tmp_path: Path) -> None
     while engine.status(spec.job_id, first).state == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert engine.status(spec.job_id, first).state == "lost"  # stopped by someone: no exit code of its own
-    gone = {"ranks": [{"submission_id": f"suanli-{spec.job_id}-9-0"}]}
+    gone = {"submission_id": f"suanli-{spec.job_id}-9-0"}
     assert engine.status(spec.job_id, gone).state == "lost"
     unreachable = RayEngine(RayConfig.of({"address": "http://127.0.0.9:9"}), timeout_s=1)
     assert unreachable.status(spec.job_id, first).state == "running"  # the node grace decides, not a blip

@@ -1,7 +1,8 @@
 """The ``ray`` engine: jobs on a real Ray cluster through Ray's Jobs REST API.
 
-suanli decides admission, order and placement (node -> device indices); this engine starts each rank as
-a Ray job pinned to its node (:mod:`suanli.engines.ray_runs`), reads its state back, stops it, and serves
+suanli decides admission, order and placement (node -> device indices); this engine starts each start
+of a job as one Ray job whose driver (:mod:`suanli.engines.ray_gang`) holds the whole gang in a placement
+group pinned to those nodes (:mod:`suanli.engines.ray_runs`), reads its state back, stops it, and serves
 its logs. The machines come from Ray's state API (alive nodes only), read as suanli nodes by
 :mod:`suanli.engines.ray_config`.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +26,15 @@ import httpx
 
 from suanli.engines.base import LaunchSpec, NodeReport, RunStatus
 from suanli.engines.ray_config import RayConfig, RayNode, Target, inventory
-from suanli.engines.ray_runs import PREFIX, combined, is_terminal, parse_submission, rank_status, requests
+from suanli.engines.ray_runs import (
+    PREFIX,
+    combined,
+    gang_status,
+    is_terminal,
+    parse_submission,
+    rank_status,
+    request,
+)
 
 log = logging.getLogger("suanli.engines.ray")
 
@@ -49,6 +59,7 @@ class RayEngine:
         self._targets: dict[str, Target] = {}
         self._notes: set[str] = set()
         self._finished_logs: dict[str, bytes] = {}  # submission id -> output of a finished Ray job
+        self._placed: set[str] = set()  # submission ids whose placement group was seen placed
 
     def close(self) -> None:
         self._http.close()
@@ -75,50 +86,50 @@ class RayEngine:
     # jobs -----------------------------------------------------------------------------------------
 
     def submit(self, spec: LaunchSpec) -> dict[str, Any]:
-        """One Ray job per placed node; a submission id that exists already is adopted, never run twice."""
+        """One Ray job for the whole gang; a submission id that exists already is adopted, never run twice."""
         if any(node not in self._targets for node, _ in spec.devices):
             self.inventory()
         missing = [node for node, _ in spec.devices if node not in self._targets]
         if missing:
             raise RuntimeError(f"the Ray cluster has no alive node {missing[0]!r} with devices")
         self._stop_other_starts(spec.job_id, spec.restart_count)
-        ranks: list[dict[str, Any]] = []
-        for rank in requests(spec, self._targets):
-            try:
-                self._submit_one(rank.body)
-            except Exception:
-                for done in ranks:  # a gang starts whole or not at all
-                    self._stop(done["submission_id"])
-                raise
-            ranks.append({"submission_id": rank.submission_id, "node": rank.node, "ip": rank.ip})
-        return {"engine": self.name, "address": self.config.address, "start": spec.restart_count, "ranks": ranks}
+        body = request(spec, self._targets, self.config.python or sys.executable)
+        self._submit_one(body)
+        return {"engine": self.name, "address": self.config.address, "start": spec.restart_count,
+                "submission_id": body["submission_id"],
+                "nodes": [{"node": node, "ip": self._targets[node].ip} for node, _ in spec.devices]}
 
     def status(self, job_id: str, handle: Mapping[str, Any]) -> RunStatus:
-        """Each rank's Ray job, combined; a broken gang's other ranks are stopped so none runs on alone.
+        """The Ray job's state; while its driver runs, ``starting`` until its placement group is placed.
 
-        A rank that Ray keeps PENDING makes the start ``starting``, with Ray's reason. An unreachable head
-        reads as running: the cluster's nodes then stop heartbeating, and the node grace of the cluster
-        decides (the job is requeued), as for any machine that cannot be reached.
+        A Ray job that Ray keeps PENDING, or whose placement group waits for its nodes' resources, makes
+        the start ``starting``, with the reason. An unreachable head reads as running: the cluster's nodes
+        then stop heartbeating, and the node grace of the cluster decides (the job is requeued), as for any
+        machine that cannot be reached.
         """
+        submissions = _submissions_of(handle)
         try:
-            states = [rank_status(self._details(r["submission_id"])) for r in handle.get("ranks", [])]
+            states = [rank_status(self._details(s)) for s in submissions]
+            if len(submissions) == 1 and states[0].state == "running" and submissions[0] not in self._placed:
+                states = [gang_status(states[0], self._placement_group(submissions[0]))]
+                if states[0].state == "running":
+                    self._placed.add(submissions[0])
         except RayUnavailable as exc:
             return RunStatus("running", message=f"cannot reach Ray: {exc}")
         result = combined(states)
         if result.state in ("failed", "lost") and len(states) > 1:
-            for r, s in zip(handle["ranks"], states, strict=True):
-                if s.state in ("starting", "running"):
-                    self._stop(r["submission_id"])
+            self.cancel(job_id, handle)  # a handle of one Ray job per rank: none may run on alone
         return result
 
     def cancel(self, job_id: str, handle: Mapping[str, Any], *, force: bool = False) -> None:
-        """Ray's stop: SIGTERM to the rank's process group, SIGKILL after the cluster's
-        ``RAY_JOB_STOP_WAIT_TIME_S`` (Ray's API has no separate kill, so ``force`` stops again)."""
-        for r in handle.get("ranks", []):
-            self._stop(r["submission_id"])
+        """Ray's stop: SIGTERM to the driver, which passes it to every rank and removes the placement group;
+        SIGKILL after the cluster's ``RAY_JOB_STOP_WAIT_TIME_S`` (Ray's API has no separate kill, so
+        ``force`` stops again)."""
+        for submission in _submissions_of(handle):
+            self._stop(submission)
 
     def logs(self, job_id: str, offset: int = 0, limit: int = 1 << 20) -> bytes:
-        """Rank 0's output of every start of the job, in order, each after a header line (as ``local``).
+        """The output of every start of the job (all its ranks), in order, each after a header line (as ``local``).
 
         Ray keeps a job's output on its driver's node: a start whose node died shows a note instead (the
         offsets of a reader who saw its output before then shift, which cannot be helped).
@@ -176,6 +187,17 @@ class RayEngine:
             if found is not None and found[0] != start and not is_terminal(details):
                 self._stop(submission)
 
+    def _placement_group(self, submission: str) -> dict[str, Any] | None:
+        """The placement group the driver of ``submission`` made (it bears the same name), if any yet."""
+        body = self._get("/api/v0/placement_groups", params={
+            "filter_keys": "name", "filter_predicates": "=", "filter_values": submission, "detail": "1"})
+        try:
+            rows = [r for r in body["data"]["result"]["result"] if isinstance(r, dict)]
+        except (KeyError, TypeError) as exc:
+            raise RayUnavailable(f"unexpected answer from {self.config.address}/api/v0/placement_groups: "
+                                 f"{exc!r}") from None
+        return next((r for r in rows if r.get("state") != "REMOVED"), rows[-1] if rows else None)
+
     def _details(self, submission: str) -> dict[str, Any] | None:
         try:
             answer = self._http.get(f"/api/jobs/{submission}")
@@ -216,3 +238,10 @@ def _submissions(listed: Any) -> dict[str, dict[str, Any]]:
     """``GET /api/jobs/`` by submission id (jobs started by drivers, without one, left out)."""
     rows = listed if isinstance(listed, list) else []
     return {str(j["submission_id"]): j for j in rows if isinstance(j, dict) and j.get("submission_id")}
+
+
+def _submissions_of(handle: Mapping[str, Any]) -> list[str]:
+    """The Ray jobs of a start: its one gang, or (in handles of suanli before placement groups) one per rank."""
+    if "submission_id" in handle:
+        return [str(handle["submission_id"])]
+    return [str(r["submission_id"]) for r in handle.get("ranks", [])]

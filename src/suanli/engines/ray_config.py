@@ -4,7 +4,11 @@ A cluster's config::
 
     {"address": "http://10.0.0.1:8265",                 # the head's dashboard: the Jobs REST API
      "accelerator_types": {"A800": "nvidia-a100"},      # optional: Ray accelerator type -> suanli kind
-     "resources": {"GPU": "nvidia-a100", "MLU": "cambricon-mlu370"}}  # optional: Ray resource -> kind
+     "resources": {"GPU": "nvidia-a100", "MLU": "cambricon-mlu370"},  # optional: Ray resource -> kind
+     "python": "/opt/suanli/bin/python"}                # optional: the nodes' Python with suanli and Ray
+
+``python`` runs each start's driver (:mod:`suanli.engines.ray_gang`) on the cluster; by default it is
+the interpreter of the suanli server, right where the cluster's nodes share its installation.
 
 A node's devices are its Ray resources of a device kind (``GPU``, ``NPU``, and any resource named in
 ``resources``). Their suanli kind is found, in order: from the node's ``accelerator_type:<T>`` resource
@@ -43,7 +47,7 @@ VENDOR_RESOURCES: dict[str, str] = {"nvidia": "GPU", "hygon": "GPU", "ascend": "
 BUILTIN_DEVICE_RESOURCES = ("GPU", "NPU")
 DOMAIN_LABEL = "suanli.io/interconnect-domain"
 RACK_LABEL = "suanli.io/rack"
-_KEYS = {"address", "accelerator_types", "resources"}
+_KEYS = {"address", "accelerator_types", "resources", "python"}
 _RESOURCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -52,11 +56,13 @@ class RayConfig:
     address: str
     accelerator_types: Mapping[str, str]
     resources: Mapping[str, str]
+    python: str | None = None
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> RayConfig:
         checked = check(config)
-        return cls(checked["address"], checked.get("accelerator_types", {}), checked.get("resources", {}))
+        return cls(checked["address"], checked.get("accelerator_types", {}), checked.get("resources", {}),
+                   checked.get("python"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,13 @@ def check(config: Mapping[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise InvalidInput("config.address has an invalid port") from None
     out: dict[str, Any] = {"address": address.rstrip("/")}
+    if "python" in config:
+        python = config["python"]
+        if not isinstance(python, str) or not python or len(python) > 1024 or not python.isprintable() \
+                or python != python.strip():
+            raise InvalidInput("config.python must name the Python (with suanli and Ray) on the cluster's nodes, "
+                               "e.g. /opt/suanli/bin/python")
+        out["python"] = python
     for key in ("accelerator_types", "resources"):
         if key in config:
             out[key] = _mapping(key, config[key])
