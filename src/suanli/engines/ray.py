@@ -110,10 +110,8 @@ class RayEngine:
         submissions = _submissions_of(handle)
         try:
             states = [rank_status(self._details(s)) for s in submissions]
-            if len(submissions) == 1 and states[0].state == "running" and submissions[0] not in self._placed:
-                states = [gang_status(states[0], self._placement_group(submissions[0]))]
-                if states[0].state == "running":
-                    self._placed.add(submissions[0])
+            if "submission_id" in handle:
+                states = [self._gang_status(submissions[0], states[0])]
         except RayUnavailable as exc:
             return RunStatus("running", message=f"cannot reach Ray: {exc}")
         result = combined(states)
@@ -186,6 +184,18 @@ class RayEngine:
             found = parse_submission(job_id, submission)
             if found is not None and found[0] != start and not is_terminal(details):
                 self._stop(submission)
+
+    def _gang_status(self, submission: str, job: RunStatus) -> RunStatus:
+        """A running driver's start is running once its group is placed (seen once: not asked again)."""
+        if job.state != "running":
+            self._placed.discard(submission)
+            return job
+        if submission in self._placed:
+            return job
+        found = gang_status(job, self._placement_group(submission))
+        if found.state == "running":
+            self._placed.add(submission)
+        return found
 
     def _placement_group(self, submission: str) -> dict[str, Any] | None:
         """The placement group the driver of ``submission`` made (it bears the same name), if any yet."""
