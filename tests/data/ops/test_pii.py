@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from suanli.data.ops.pii import MaskPII, luhn_valid, mask, resident_id_valid
 
 
@@ -27,3 +29,15 @@ def test_operator_kinds() -> None:
     op = MaskPII(kinds=["email"])
     result = op({"id": 1, "text": "a@b.cn 13812345678"})
     assert result.doc == {"id": 1, "text": "<EMAIL> 13812345678"}
+
+
+
+def test_cheap_prechecks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from suanli.data.ops import pii
+
+    texts = ["没有数字", "电话：1381234 5678", "１３８１２３４５６７８", "a@b.cn", "1.2.3.4", "v6 1:2:3:4:5:6:7:8",
+             "身份证号11010519491231002X", "卡6222-0202-0000-0000-006", "12:30:45:00:11:22:33 不是地址"]
+    with_checks = [mask(t) for t in texts]
+    monkeypatch.setattr(pii, "_CAN_MATCH", {})
+    assert with_checks == [mask(t) for t in texts]
+    assert sum(bool(counts) for _, counts in with_checks) == 6

@@ -49,3 +49,30 @@ def test_pinyin_notes_decide_where_the_script_cannot() -> None:
     converted = SimplifyScript()({"text": noted}).doc
     assert converted is not None and "們" not in converted["text"] and "场(" in converted["text"]
     assert SimplifyScript(pinyin_evidence=False)({"text": noted}).doc == {"text": noted}
+
+
+def test_line_by_line_comparison_equals_the_whole_text(news: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from suanli.data.ops import script
+    from suanli.data.ops.script import differs_beyond, mismatches, to_simplified
+
+    def whole(config: str, source: str, text: str, han: int, share: float) -> bool:
+        return mismatches(text, str(_converter(config).convert(source))) / han > share
+
+    texts = [to_traditional_by_table(news[0]), str(_converter("s2hk").convert(news[1])), news[2],
+             "第一行\n\n" + to_traditional_by_table(news[3][:200]) + "\n", "短\n行"]
+    for text in texts:
+        source = to_simplified(text)
+        for config in ("s2hk", "s2twp"):
+            for share in (0.0, 0.01, 0.2):
+                assert differs_beyond(config, source, text, 100, share) == whole(config, source, text, 100, share)
+
+    class Lengthening:
+        """A converter that writes one line longer: later positions shift, so the whole text decides."""
+
+        def convert(self, text: str) -> str:
+            return text.replace("乙", "乙乙")
+
+    monkeypatch.setattr(script, "_converter", lambda config: Lengthening())
+    assert differs_beyond("x", "甲\n乙\n丙", "甲\n乙\n丙", 3, 0.0)
+    assert not differs_beyond("x", "甲\n丁\n丙", "甲\n丁\n丙", 3, 0.0)
+    assert differs_beyond("x", "甲\n乙", "甲\n乙乙", 3, 0.0) is False

@@ -26,7 +26,7 @@ from suanli.data.ops.operator import TextOperator
 from suanli.data.ops.pinyin_notes import default_reading, readings
 from suanli.data.ops.script import to_simplified
 
-_BANG = ("!", "！")
+_BANG_AT = re.compile("[!！]")
 _NOTE = re.compile(r"\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})\)")
 _OPEN, _CLOSE = "“", "”"
 _ODD_PENALTY = 12.0
@@ -244,17 +244,16 @@ def realign(text: str) -> tuple[str, int]:
     if "!" not in text and "！" not in text:
         return text, 0
     fixes = 0
-    i = 0
-    while i < len(text):
-        if text[i] in _BANG:
-            fix = _repair_at(text, i)
-            if fix is not None:
-                # Rewrite in place: later repairs on the line need the quotes this one restored.
-                text = text[: fix.start] + fix.text + text[fix.end :]
-                i = fix.start + len(fix.text)
-                fixes += 1
-                continue
-        i += 1
+    found = _BANG_AT.search(text)
+    while found is not None:
+        fix = _repair_at(text, found.start())
+        if fix is None:
+            found = _BANG_AT.search(text, found.start() + 1)
+            continue
+        # Rewrite in place: later repairs on the line need the quotes this one restored.
+        text = text[: fix.start] + fix.text + text[fix.end :]
+        fixes += 1
+        found = _BANG_AT.search(text, fix.start + len(fix.text))
     return text, fixes
 
 

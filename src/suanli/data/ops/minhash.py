@@ -13,6 +13,7 @@ from collections import defaultdict
 import numpy as np
 import numpy.typing as npt
 
+from suanli.data.ops.ngrams import window_hashes
 from suanli.data.ops.normalize import normalize
 from suanli.data.ops.operator import Doc
 
@@ -33,15 +34,7 @@ def shingle_hashes(text: str, n: int) -> npt.NDArray[np.uint64]:
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if codes.size == 0:
         return np.zeros(1, dtype=np.uint64)
-    if codes.size < n:
-        n = int(codes.size)
-    count = codes.size - n + 1
-    h = np.full(count, np.uint64(0xCBF29CE484222325), dtype=np.uint64)
-    prime = np.uint64(0x100000001B3)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            h = (h ^ codes[k : k + count]) * prime
-    return np.unique(h)
+    return np.unique(window_hashes(codes, min(n, int(codes.size))))
 
 
 class NearDedup:

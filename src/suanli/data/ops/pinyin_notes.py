@@ -34,8 +34,13 @@ def default_reading(ch: str) -> str:
     return got[0] if got else ""
 
 
-def _has_tone(syllable: str) -> bool:
-    return any(c in "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ" for c in syllable)
+_TONE_MARKS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ")
+
+
+@lru_cache(maxsize=65536)
+def is_reading(ch: str, syllable: str) -> bool:
+    """Whether ``syllable`` (tone-marked) is a reading of ``ch``: a note the damage could have inserted."""
+    return not _TONE_MARKS.isdisjoint(syllable) and syllable in readings(ch)
 
 
 def strip_annotations(text: str) -> tuple[str, int, int]:
@@ -45,8 +50,8 @@ def strip_annotations(text: str) -> tuple[str, int, int]:
 
     def replace(match: re.Match[str]) -> str:
         nonlocal removed, kept
-        ch, syllable = match.group(1), match.group(2)
-        if _has_tone(syllable) and syllable in readings(ch):
+        ch, syllable = match.groups()
+        if is_reading(ch, syllable):
             removed += 1
             return ch
         kept += 1

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from suanli.data.ops import charclass
+from suanli.data.ops.ngrams import dup_ngram_share
 from suanli.data.ops.operator import Doc, Result, drop, keep
 
 _TERMINAL = tuple("。！？!?…”」』.;；:：)）")
@@ -18,19 +19,6 @@ _SYMBOLS = frozenset("#…|•·►▶★☆■□◆◇●○→←↑↓")
 
 
 _SYMBOL_RE = re.compile("[" + re.escape("".join(sorted(_SYMBOLS))) + "]+")
-
-
-def dup_ngram_share(text: str, n: int) -> float:
-    """Share of characters covered by character ``n``-grams that occur more than once (Gopher)."""
-    if len(text) < 2 * n:
-        return 0.0
-    grams = [text[i : i + n] for i in range(0, len(text) - n + 1)]
-    counts = Counter(grams)
-    covered = bytearray(len(text))
-    for i, g in enumerate(grams):
-        if counts[g] > 1:
-            covered[i : i + n] = b"\x01" * n
-    return sum(covered) / len(text)
 
 
 def measures(text: str) -> dict[str, float]:

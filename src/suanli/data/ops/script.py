@@ -7,6 +7,7 @@ recipe asks (``mode: always``), because converting them is an editorial choice, 
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 from typing import Any
@@ -47,6 +48,40 @@ def to_simplified(text: str) -> str:
     return str(_converter("t2s").convert(text))
 
 
+def mismatches(a: str, b: str) -> int:
+    """Positions where ``a`` and ``b`` differ, compared pairwise up to the shorter length (as ``zip``)."""
+    return sum(map(operator.ne, a, b))
+
+
+def differs_beyond(config: str, source: str, text: str, han: int, share: float) -> bool:
+    """Whether more than ``share`` of ``han`` positions of ``text`` differ from OpenCC ``config``'s ``source``.
+
+    Positions pair up as :func:`mismatches` pairs them. The conversion runs line by line and stops as
+    soon as the count passes the share: mechanical text differs on its first lines, and converting the
+    rest is most of the cost. No OpenCC phrase spans a line break, so the lines convert as the whole
+    text would; a line whose conversion changes its length shifts later positions, and then the whole
+    text is converted and compared.
+    """
+    converter = _converter(config)
+    if "\0" in source:
+        return mismatches(text, str(converter.convert(source))) / han > share
+    count = 0
+    pos = 0
+    for line in source.split("\n"):
+        other = str(converter.convert(line)) if line else ""
+        if len(other) != len(line):
+            return mismatches(text, str(converter.convert(source))) / han > share
+        count += mismatches(text[pos : pos + len(line)], other)
+        pos += len(line)
+        if pos < len(source):
+            # The line break converts to itself and is compared like any character.
+            count += pos < len(text) and text[pos] != "\n"
+            pos += 1
+        if count / han > share:
+            return True
+    return False
+
+
 # ``著`` is both a Traditional form of ``着`` and a Simplified character of its own (``著名``). OpenCC
 # keeps it; a one-to-one table wrote it for every ``着``, so mechanical text gets it back except in
 # the words where Simplified Chinese writes ``著``.
@@ -68,9 +103,7 @@ def traditional_share(text: str) -> tuple[int, int]:
     joined = "".join(charclass.HAN.findall(text))
     if not joined:
         return 0, 0
-    converted = to_simplified(joined)
-    changed = sum(1 for a, b in zip(joined, converted, strict=False) if a != b)
-    return len(joined), changed
+    return len(joined), mismatches(joined, to_simplified(joined))
 
 
 class SimplifyScript(TextOperator):
@@ -128,14 +161,10 @@ class SimplifyScript(TextOperator):
         if len(_changed_by("s2t").findall(text)) / han > self.max_simplified_share:
             return False
         simplified = to_simplified(text)
-
-        def differs(config: str) -> int:
-            other = str(_converter(config).convert(simplified))
-            return sum(1 for a, b in zip(text, other, strict=False) if a != b)
-
         # Convert back the way Hong Kong and Taiwan (with its phrase table) write: genuine Traditional
         # text comes back unchanged in one of them; a character-table conversion differs in both.
-        if differs("s2hk") / han > self.marker_share and differs("s2twp") / han > self.marker_share:
+        if (differs_beyond("s2hk", simplified, text, han, self.marker_share)
+                and differs_beyond("s2twp", simplified, text, han, self.marker_share)):
             return True
         # A short text may hold no character where the table and a regional convention disagree: then
         # the script alone cannot tell, and the farm's other fingerprint decides, pinyin notes that
@@ -155,5 +184,4 @@ class SimplifyScript(TextOperator):
         new = simplified
         if self.mode == "auto":
             new = _untable_zhu(new)
-        changed = sum(1 for a, b in zip(text, new, strict=False) if a != b)
-        return new, {"converted_docs": 1, "chars_converted": changed}
+        return new, {"converted_docs": 1, "chars_converted": mismatches(text, new)}
