@@ -150,6 +150,7 @@ class Driver:
         self.stopping = stopping
         self.actors: list[Any] = []
         self.codes: dict[int, int] = {}
+        self.reads: dict[int, Any] = {}  # rank -> its read in flight (a slow node's answer is not dropped)
 
     def run(self) -> int:
         gang = self.gang
@@ -181,15 +182,19 @@ class Driver:
     def _read(self) -> tuple[int | None, bool]:
         """Copy out what the running ranks wrote: the first failure's exit code (if a rank failed in this
         round) and whether there was any output."""
-        running = [i for i in range(len(self.actors)) if i not in self.codes]
-        refs = [self.actors[i].read.remote() for i in running]
-        ray.wait(refs, num_returns=len(refs), timeout=30)
+        for i in range(len(self.actors)):
+            if i not in self.codes and i not in self.reads:
+                self.reads[i] = self.actors[i].read.remote()
+        if not self.reads:
+            return None, False
+        ready, _ = ray.wait(list(self.reads.values()), num_returns=len(self.reads), timeout=1.0)
         failed: int | None = None
         wrote = False
-        for i, ref in zip(running, refs, strict=True):
+        for i, ref in [(i, ref) for i, ref in self.reads.items() if ref in ready]:
+            del self.reads[i]
             where = f"rank {i} on {self.gang.ranks[i].node}"
             try:
-                data, code = ray.get(ref, timeout=0)
+                data, code = ray.get(ref)
             except RayError as exc:
                 data, code = b"", 1
                 _say(f"{where} was lost: {str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__}")
