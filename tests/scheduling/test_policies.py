@@ -89,3 +89,31 @@ def test_batch_running_ranks_equal_one_by_one_ranks() -> None:
     for policy in (Suanli(base_s=60.0), policy_named("tiresias"), policy_named("fifo")):
         assert policy.running_ranks(running, 9_000.0, ctx) == [
             policy.rank(r.job, r.attained(9_000.0), ctx, True) for r in running]
+
+
+def test_tiresias_batch_keys_equal_one_by_one_ranks() -> None:
+    t = Tiresias(thresholds=(500.0, 5_000.0), promote_knob=2.0)
+    ctx = RankContext(50_000.0)
+    jobs = [Job(f"j{i}", "t", Demand(1 + i % 4), priority=i % 3, submitted_at=float(i),
+                attained_service=float(i * i * 37 % 90_000), queued_at=None if i % 3 else float(i * 300))
+            for i in range(200)]
+    assert t.sort_keys(jobs, ctx) == [(t.rank(j, j.attained_service, ctx), j.id) for j in jobs]
+
+
+def test_batch_displaceable_equals_one_by_one_rules() -> None:
+    from suanli.scheduling import Placement, RunningJob
+
+    now = 9_000.0
+    ctx = RankContext(now, {"a": 2.0})
+    running = [RunningJob(Job(f"r{i}", "ab"[i % 2], Demand(1 + i % 3), priority=i % 2, submitted_at=float(i),
+                              attained_service=float(i * 911), preemptions=i % 11, checkpointable=i % 7 != 0),
+                          Placement("gpu", (("n0", tuple(range(1 + i % 3))),)), float(i * 97 % 12_000),
+                          preempted_at=5.0 if i % 13 == 0 else None)
+               for i in range(300)]
+    for policy in (Suanli(base_s=60.0), policy_named("tiresias")):
+        ranks = policy.running_ranks(running, now, ctx)
+        for best in (None, ranks[0], ranks[5], (0, 0, 0.0, 0.0), (-1, 0, 0.0, 0.0)):
+            assert policy.displaceable(running, now, ctx, best) == [
+                (rank, r) for rank, r in zip(ranks, running, strict=True)
+                if r.preempted_at is None and r.job.checkpointable and now - r.started_at >= policy.min_run_s(r.job)
+                and (best is None or policy.may_preempt(best, rank))], (policy.name, best)

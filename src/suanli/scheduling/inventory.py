@@ -90,6 +90,27 @@ class FreeDevices:
             self.free[i].sort()
             self._move(i, before)
 
+    def idle(self, placement: Placement) -> bool:
+        """Whether every device of ``placement`` exists and is idle (so that ``take`` may mark it busy)."""
+        for name, devs in placement.devices:
+            i = self.index.get(name)
+            if i is None:
+                return False
+            row = self.free[i]
+            if len(set(devs)) != len(devs) or not all(d in row for d in devs):
+                return False
+        return True
+
+    def copy(self) -> FreeDevices:
+        """An independent copy (the cluster layout is shared: it never changes)."""
+        out = object.__new__(FreeDevices)
+        out.nodes, out.index, out.node_size = self.nodes, self.index, self.node_size
+        out.free = [row[:] for row in self.free]
+        out.buckets = {k: [set(b) for b in bs] for k, bs in self.buckets.items()}
+        out.total = dict(self.total)
+        out.whole = {k: set(w) for k, w in self.whole.items()}
+        return out
+
     def pick(self, i: int, count: int) -> tuple[str, tuple[int, ...]]:
         """The lowest ``count`` idle devices of node ``i`` (not yet taken)."""
         return self.nodes[i].name, tuple(self.free[i][:count])

@@ -75,6 +75,16 @@ class Policy:
         still); infinity when the policy never preempts it again."""
         return self.min_run_time_s
 
+    def displaceable(self, running: Sequence[RunningJob], now: float, ctx: RankContext,
+                     best: Rank | None) -> list[tuple[Rank, RunningJob]]:
+        """The running jobs the policy may stop at ``now`` (not already stopping, checkpointable, past their
+        minimum run time) that a waiting job of rank ``best`` may displace, with their ranks. A pass asks
+        about every running job, so policies may answer in one tight loop."""
+        cands = [r for r in running if r.preempted_at is None and r.job.checkpointable
+                 and now - r.started_at >= self.min_run_s(r.job)]
+        return [(rank, r) for rank, r in zip(self.running_ranks(cands, now, ctx), cands, strict=True)
+                if best is None or self.may_preempt(best, rank)]
+
     def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
         """``sort_key`` of every waiting job, in order (a pass ranks thousands at once; subclasses may
         compute them in one tight loop)."""
@@ -136,6 +146,64 @@ class Tiresias(Policy):
     def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
         return (-job.priority, self.queue(job, attained, ctx.now, running), job.submitted_at)
 
+    def _inlined(self) -> bool:
+        """Whether the batch methods below may inline ``rank``, ``queue`` and ``may_preempt`` (a subclass
+        that changes one of them gets the plain per-job calls)."""
+        cls = type(self)
+        return cls.rank is Tiresias.rank and cls.queue is Tiresias.queue and cls.may_preempt is Tiresias.may_preempt
+
+    def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
+        # ``rank`` of every waiting job in one loop (``queue`` inlined).
+        if not self._inlined():
+            return super().sort_keys(jobs, ctx)
+        thresholds, knob, now = self.thresholds, self.promote_knob, ctx.now
+        out: list[tuple[Rank, str]] = []
+        for j in jobs:
+            attained = j.attained_service
+            q = 0
+            for t in thresholds:
+                if attained >= t:
+                    q += 1
+            if q:
+                executed = attained / j.demand.count
+                since = j.submitted_at if j.queued_at is None else j.queued_at
+                if executed > 0 and now - since >= knob * executed:
+                    q = 0
+            out.append(((-j.priority, q, j.submitted_at), j.id))
+        return out
+
+    def running_ranks(self, running: Sequence[RunningJob], now: float, ctx: RankContext) -> list[Rank]:
+        if not self._inlined():
+            return super().running_ranks(running, now, ctx)
+        return [rank for rank, _ in self._ranked(running, now, None, False)]
+
+    def displaceable(self, running: Sequence[RunningJob], now: float, ctx: RankContext,
+                     best: Rank | None) -> list[tuple[Rank, RunningJob]]:
+        if not self._inlined():
+            return super().displaceable(running, now, ctx, best)
+        return self._ranked(running, now, best, True)
+
+    def _ranked(self, running: Sequence[RunningJob], now: float, best: Rank | None,
+                stoppable: bool) -> list[tuple[Rank, RunningJob]]:
+        # ``queue`` and ``may_preempt`` inlined, in one loop over the running jobs.
+        thresholds, min_run = self.thresholds, self.min_run_s
+        out: list[tuple[Rank, RunningJob]] = []
+        for r in running:
+            j = r.job
+            ran = now - r.started_at
+            if stoppable and (r.preempted_at is not None or not j.checkpointable or not ran >= min_run(j)):
+                continue
+            attained = j.attained_service + max(0.0, ran) * r.placement.count
+            q = 0
+            for t in thresholds:
+                if attained >= t:
+                    q += 1
+            prio = -j.priority
+            if best is not None and not (best[0], best[1]) < (prio, q):
+                continue
+            out.append(((prio, q, j.submitted_at), r))
+        return out
+
     def may_preempt(self, waiting: Rank, running: Rank) -> bool:
         return waiting[:2] < running[:2]
 
@@ -184,6 +252,31 @@ class Suanli(Policy):
         if job.preemptions >= self.max_preemptions:
             return math.inf
         return self.min_run_time_s * self.backoff**job.preemptions
+
+    def displaceable(self, running: Sequence[RunningJob], now: float, ctx: RankContext,
+                     best: Rank | None) -> list[tuple[Rank, RunningJob]]:
+        # ``min_run_s``, ``running_ranks`` and ``may_preempt`` in one loop, unless a subclass changed them;
+        # minimum run times are looked up by the number of preemptions suffered.
+        cls = type(self)
+        if cls.min_run_s is not Suanli.min_run_s or cls.may_preempt is not Suanli.may_preempt:
+            return super().displaceable(running, now, ctx, best)
+        min_run = [self.min_run_time_s * self.backoff**k for k in range(self.max_preemptions)]
+        bounds, cut, share, gap = self.bounds, bisect.bisect_right, ctx.tenant_share.get, self.preempt_gap
+        out: list[tuple[Rank, RunningJob]] = []
+        for r in running:
+            j = r.job
+            if r.preempted_at is not None or not j.checkpointable:
+                continue
+            k = j.preemptions
+            ran = now - r.started_at
+            if not ran >= (min_run[k] if 0 <= k < len(min_run) else self.min_run_s(j)):
+                continue
+            prio = -j.priority
+            level = cut(bounds, j.attained_service + ran * r.placement.count if ran > 0 else j.attained_service)
+            if best is not None and not (best[0] < prio if best[0] != prio else level - best[1] >= gap):
+                continue
+            out.append(((prio, level, share(j.tenant, 0.0), j.submitted_at), r))
+        return out
 
     def rank(self, job: Job, attained: float, ctx: RankContext, running: bool = False) -> Rank:
         level = self.level(attained)

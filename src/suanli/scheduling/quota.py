@@ -33,6 +33,14 @@ class Usage:
             used[key] = used.get(key, 0) + c
             total[t] = total.get(t, 0) + c
 
+    @classmethod
+    def counted(cls, quotas: Mapping[str, TenantQuota], used: dict[tuple[str, str], int],
+                total: dict[str, int]) -> Usage:
+        """Usage from counts already taken (devices per (tenant, kind) and per tenant); owns the dicts."""
+        u = cls(quotas, ())
+        u.used, u.total = used, total
+        return u
+
     def add(self, tenant: str, kind: str, count: int) -> None:
         """Charge ``count`` devices of ``kind`` to ``tenant`` (negative to refund)."""
         key = (tenant, kind)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from suanli.scheduling.backfill import Reservation, reserve
 from suanli.scheduling.explain import Explainer
+from suanli.scheduling.holdings import holdings
 from suanli.scheduling.inventory import FreeDevices
 from suanli.scheduling.kinds import KindChooser
 from suanli.scheduling.model import (
@@ -89,9 +90,10 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     With ``explain=False`` (the simulator), the pass stops as soon as nothing more can start and leaves
     the jobs it did not look at out of ``Decisions.pending``.
     """
-    usage = Usage(snapshot.quotas, snapshot.running)
+    free, (used, total) = holdings(snapshot.cluster, snapshot.running)
+    usage = Usage.counted(snapshot.quotas, used, total)
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
-    p = _Pass(snapshot, policy, now, FreeDevices(snapshot.cluster, snapshot.running), usage,
+    p = _Pass(snapshot, policy, now, free, usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
     keys = policy.sort_keys(snapshot.pending, ctx)
     if keys:
@@ -157,13 +159,10 @@ def _victim_pool(p: _Pass) -> dict[str, list[tuple[Rank, RunningJob]]]:
         return p.pool
     pool: dict[str, list[tuple[Rank, RunningJob]]] = {}
     now, policy, best = p.now, p.policy, p.best
-    cands = [r for r in p.snapshot.running if r.preempted_at is None and r.job.checkpointable
-             and now - r.started_at >= policy.min_run_s(r.job)]
-    for rank, r in zip(policy.running_ranks(cands, now, p.ctx), cands, strict=True):
-        # may_preempt is monotone in the waiting rank: what the best waiting job may not displace, no
-        # waiting job may, so it need not be sorted into the pool.
-        if best is None or policy.may_preempt(best, rank):
-            pool.setdefault(r.job.tenant, []).append((rank, r))
+    # may_preempt is monotone in the waiting rank: what the best waiting job may not displace, no waiting
+    # job may, so it need not be sorted into the pool.
+    for rank, r in policy.displaceable(p.snapshot.running, now, p.ctx, best):
+        pool.setdefault(r.job.tenant, []).append((rank, r))
     for entries in pool.values():
         entries.sort(key=_victim_order, reverse=True)
     p.pool = pool
