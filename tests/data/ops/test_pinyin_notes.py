@@ -18,3 +18,17 @@ def test_operator_reports_counts() -> None:
     result = StripPinyin()({"text": "會(huì)議(yì)"})
     assert result.doc == {"text": "會議"}
     assert result.counters == {"annotations_removed": 2}
+
+
+def test_single_character_table_answers_as_pypinyin_does() -> None:
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    from suanli.data.ops.pinyin_notes import default_reading, readings
+
+    # Han characters (a sample of each block), GBK's symbols and letters, ASCII, astral Han, nothing.
+    points = [*range(0x3400, 0xA000, 5), *range(0x20, 0x3400, 37), *range(0xFF00, 0xFFEF), 0x3007, 0x20000, 0x2A6D6]
+    for ch in [chr(p) for p in points] + ["", "中国"]:
+        expected = frozenset(r for g in pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore") for r in g)
+        assert readings(ch) == expected, ch
+        got = lazy_pinyin(ch, style=Style.TONE, errors="ignore")
+        assert default_reading(ch) == (got[0] if got else ""), ch

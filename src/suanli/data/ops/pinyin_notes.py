@@ -7,8 +7,11 @@ unrelated character stay.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from suanli.data.ops.operator import TextOperator
 
@@ -17,17 +20,37 @@ _SYLLABLE = "[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ]{
 ANNOTATION = re.compile(rf"([\u3400-\u9fff])[(（]({_SYLLABLE})[)）]")
 
 
+@lru_cache(maxsize=1)
+def _single_characters() -> dict[int, str]:
+    """pypinyin's table of single-character readings: code point -> ``"zhōng,zhòng"`` (default first).
+
+    pypinyin answers a single character from this table alone, so it is read as data. Importing pypinyin
+    also loads its phrase dictionary and trains its phrase segmenter (a quarter of a CPU-second), which
+    a single character never uses; ``tests/data/ops/test_pinyin_notes.py`` checks the answers agree.
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("pypinyin is not installed")
+    table = json.loads((Path(spec.origin).parent / "pinyin_dict.json").read_text("utf-8"))
+    return {int(code): found for code, found in table.items()}
+
+
 @lru_cache(maxsize=65536)
 def readings(ch: str) -> frozenset[str]:
     """Every tone-marked reading pypinyin knows for ``ch`` (empty when it knows none)."""
+    if len(ch) == 1:
+        found = _single_characters().get(ord(ch))
+        return frozenset(found.split(",")) if found else frozenset()
     from pypinyin import Style, pinyin
 
-    found = pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore")
-    return frozenset(r for group in found for r in group)
+    return frozenset(r for group in pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore") for r in group)
 
 
 def default_reading(ch: str) -> str:
     """The reading pypinyin gives ``ch`` on its own (what the damage inserts)."""
+    if len(ch) == 1:
+        found = _single_characters().get(ord(ch))
+        return found.partition(",")[0] if found else ""
     from pypinyin import Style, lazy_pinyin
 
     got = lazy_pinyin(ch, style=Style.TONE, errors="ignore")
