@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 from suanli.engines.ray_gang import RankProcess
@@ -50,3 +53,38 @@ def test_what_a_rank_leaves_running_does_not_keep_it_alive() -> None:
     rank.start(["sh", "-c", "sleep 30 & echo bye"], {})  # the orphan holds the output open
     assert _until_done(rank) == (b"bye\n", 0)
     assert time.monotonic() - started < 5
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_rank_whose_actor_process_is_killed_is_killed_too() -> None:
+    """Ray SIGKILLs a rank's actor when its job's driver is killed: a watcher then kills the rank's group."""
+    code = ("import sys, time; from suanli.engines.ray_gang import RankProcess; "
+            "print(RankProcess(0).start(['sh', '-c', 'sleep 300 & wait'], {}), flush=True); time.sleep(60)")
+    actor = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert actor.stdout is not None
+        leader = int(actor.stdout.readline())
+        time.sleep(0.3)
+        group = [p for p in map(int, filter(str.isdigit, os.listdir("/proc"))) if _pgid(p) == leader]
+        assert leader in group and len(group) >= 2, group  # the shell and its sleep
+    finally:
+        actor.kill()
+        actor.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in group)
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None

@@ -75,11 +75,12 @@ class RankProcess:
         base = {k: v for k, v in os.environ.items() if k != GANG_ENV}
         self._proc = subprocess.Popen(command, env={**base, **env}, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        # Should this actor's process die without stopping the command (SIGKILL, a lost driver), a watcher in
-        # a session of its own kills the command's process group, as Ray does for a job's driver.
-        subprocess.Popen(f"while kill -0 {os.getpid()} && kill -0 -{self._proc.pid}; do sleep 1; done 2>/dev/null;"
-                         f" kill -9 -{self._proc.pid} 2>/dev/null", shell=True, start_new_session=True,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Should this actor's process die without stopping the command (SIGKILL, its job's driver lost), a
+        # watcher kills the command's process group, as Ray does for a job's driver. Ray kills a dead worker's
+        # direct children, so the watcher is not one: its shell backgrounds it and exits (it is orphaned).
+        pid = self._proc.pid
+        subprocess.run(["/bin/sh", "-c", f"(while kill -0 {os.getpid()} && kill -0 -{pid}; do sleep 1; done; "
+                        f"kill -9 -{pid}) >/dev/null 2>&1 </dev/null &"], start_new_session=True, check=False)
         threading.Thread(target=self._follow, args=(self._proc,), daemon=True).start()
         return self._proc.pid
 
