@@ -59,6 +59,7 @@ def chars_with_lead(lead: int) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=65536)
 def _pairs(first: int, second: int) -> bool:
     """Whether the decoder reads ``first second`` as one character (else it skips ``first``)."""
     try:

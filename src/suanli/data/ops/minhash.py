@@ -29,12 +29,17 @@ def _params(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint64], npt.NDArr
     return a, b
 
 
-def shingle_hashes(text: str, n: int) -> npt.NDArray[np.uint64]:
-    """64-bit hashes of every character ``n``-gram of ``text`` (one hash if it is shorter)."""
+def _windows(text: str, n: int) -> npt.NDArray[np.uint64]:
+    """Hashes of every character ``n``-gram of ``text`` in order, repeats included (one if it is shorter)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if codes.size == 0:
         return np.zeros(1, dtype=np.uint64)
-    return np.unique(window_hashes(codes, min(n, int(codes.size))))
+    return window_hashes(codes, min(n, int(codes.size)))
+
+
+def shingle_hashes(text: str, n: int) -> npt.NDArray[np.uint64]:
+    """64-bit hashes of every character ``n``-gram of ``text`` (one hash if it is shorter)."""
+    return np.unique(_windows(text, n))
 
 
 class NearDedup:
@@ -70,9 +75,9 @@ class NearDedup:
         """The MinHash signature of the document's normalised text."""
         text = doc.get(self.field)
         norm = normalize(text, self.simplify) if isinstance(text, str) else ""
-        hashes = shingle_hashes(norm, self.ngram)
-        with np.errstate(over="ignore"):
-            permuted = hashes[None, :] * self._a[:, None] + self._b[:, None]
+        # The minimum over a set is the minimum over its elements with repeats: no need to deduplicate.
+        permuted = np.multiply.outer(self._a, _windows(norm, self.ngram))
+        permuted += self._b[:, None]
         # Multiply-shift: the high 32 bits of a*x+b mod 2^64 are a good universal hash of x.
         signature: Signature = (permuted.min(axis=1) >> np.uint64(32)).astype(np.uint32)
         return signature

@@ -146,13 +146,15 @@ class SimplifyScript(TextOperator):
         if self.pinyin_evidence:
             pinyin_notes.readings("中")
 
-    def looks_mechanical(self, text: str, sample: int = 1500) -> bool:
+    def looks_mechanical(self, text: str, sample: int = 1500, simplified: str | None = None) -> bool:
         """Whether ``text`` reads like Simplified text pushed through a one-to-one table.
 
         The decision is per document, so a sample of ``sample`` characters decides (phrase-level
-        conversions are the expensive part of the operator).
+        conversions are the expensive part of the operator). ``simplified`` is ``to_simplified(text)``
+        when the caller has it already.
         """
-        text = text[:sample]
+        if len(text) > sample:
+            text, simplified = text[:sample], None
         han, changed = traditional_share(text)
         if han == 0 or changed / han < self.min_share:
             return False
@@ -160,7 +162,8 @@ class SimplifyScript(TextOperator):
         # characters is a Simplified text quoting Traditional (a Hong Kong film title), not a farm's.
         if len(_changed_by("s2t").findall(text)) / han > self.max_simplified_share:
             return False
-        simplified = to_simplified(text)
+        if simplified is None:
+            simplified = to_simplified(text)
         # Convert back the way Hong Kong and Taiwan (with its phrase table) write: genuine Traditional
         # text comes back unchanged in one of them; a character-table conversion differs in both.
         if (differs_beyond("s2hk", simplified, text, han, self.marker_share)
@@ -179,7 +182,7 @@ class SimplifyScript(TextOperator):
         if simplified == text:
             # Most web text is Simplified already: one conversion answers, no statistics needed.
             return text, {}
-        if self.mode == "auto" and not self.looks_mechanical(text):
+        if self.mode == "auto" and not self.looks_mechanical(text, simplified=simplified):
             return text, {"left_traditional": 1} if traditional_share(text)[1] else {}
         new = simplified
         if self.mode == "auto":
