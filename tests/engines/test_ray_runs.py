@@ -17,6 +17,7 @@ from suanli.engines.ray_runs import (
     request,
     submission_id,
 )
+from suanli.engines.ray_runs import gang as gang_of
 
 
 def test_a_start_is_one_ray_job_whose_gang_pins_each_rank_to_its_node_and_devices() -> None:
@@ -47,6 +48,10 @@ def test_one_node_packs_and_gpus_are_counted_by_ray_s_gpu_resource() -> None:
     assert gang.strategy == "STRICT_PACK" and rank.bundle() == {"node:10.0.0.9": 0.001, "GPU": 1.0}
     assert rank.env["CUDA_VISIBLE_DEVICES"] == "5" and "SUANLI_CHECKPOINT_DIR" not in rank.env
     assert json.loads(body["runtime_env"]["env_vars"][GANG_ENV])["ranks"][0]["devices"] == [5]
+    two_on_one = LaunchSpec(job_id="job_3", tenant="t", command=("true",), kind="nvidia-h100",
+                            devices=(("a", (0,)), ("b", (0,)), ("c", (1,))))
+    targets = {"a": Target("10.0.0.1", "GPU"), "b": Target("10.0.0.2", "GPU"), "c": Target("10.0.0.2", "MLU")}
+    assert gang_of(two_on_one, targets).strategy == "PACK"  # never STRICT_SPREAD over fewer nodes than bundles
 
 
 def test_submission_ids_read_back() -> None:

@@ -174,7 +174,7 @@ class Driver:
             ray.get(started)
             return self._follow()
         except RayError as exc:
-            _say(f"the gang could not start: {exc}")
+            _say(f"the gang failed: {exc}")
             return 1
         finally:
             self._stop()

@@ -100,7 +100,10 @@ def gang(spec: LaunchSpec, targets: Mapping[str, Target]) -> Gang:
         if spec.checkpoint_dir:
             env["SUANLI_CHECKPOINT_DIR"] = spec.checkpoint_dir
         ranks.append(Rank(node, target.ip, target.resource, tuple(indices), env))
-    strategy = "STRICT_PACK" if len({r.ip for r in ranks}) == 1 else "STRICT_SPREAD"
+    ips = len({r.ip for r in ranks})
+    # The bundles' node:<ip> pins decide where each goes; the strategy only has to agree with them (two
+    # ranks on one Ray node, which suanli never places today, would make STRICT_SPREAD infeasible).
+    strategy = "STRICT_PACK" if ips == 1 else "STRICT_SPREAD" if ips == len(ranks) else "PACK"
     return Gang(submission_id(spec.job_id, start), strategy, tuple(spec.command), tuple(ranks))
 
 
