@@ -34,3 +34,24 @@ def test_spam_title_and_terms(news: list[str]) -> None:
     spam = "百家乐在线开户送彩金，澳门新葡京真人视讯，注册送88元。" * 3
     assert op({"text": spam}).reason == "spam:terms"
     assert not op({"text": "本期双色球开奖结果公布，一等奖5注。" * 3}).removed
+
+
+def test_spam_terms_match_the_lowered_text_as_ignorecase_matches_the_text() -> None:
+    # Matching the lower-cased text is the same as re.IGNORECASE on the text when every character of a
+    # term matches, ignoring case, exactly the characters that lower-case to it, and no character
+    # lower-cases to a string holding a term's character otherwise.
+    import re
+
+    from suanli.data.ops.spam import SPAM_TERMS, spam_hits
+
+    alphabet = set("".join(t.lower() for t in SPAM_TERMS))
+    every = "".join(map(chr, range(0x110000)))
+    lowering_to: dict[str, set[str]] = {}
+    for c in every:
+        low = c.lower()
+        assert len(low) == 1 or alphabet.isdisjoint(low), c
+        if low in alphabet:
+            lowering_to.setdefault(low, set()).add(c)
+    for x in alphabet:
+        assert set(re.findall(re.escape(x), every, re.IGNORECASE)) == lowering_to[x], x
+    assert spam_hits("BET365 Bet365 AV在线 av在线 百家乐") == (5, 3)

@@ -76,3 +76,22 @@ def test_line_by_line_comparison_equals_the_whole_text(news: list[str], monkeypa
     assert differs_beyond("x", "甲\n乙\n丙", "甲\n乙\n丙", 3, 0.0)
     assert not differs_beyond("x", "甲\n丁\n丙", "甲\n丁\n丙", 3, 0.0)
     assert differs_beyond("x", "甲\n乙", "甲\n乙乙", 3, 0.0) is False
+
+
+def test_table_zhu_is_undone_outside_the_words_that_write_it() -> None:
+    import random
+    import re
+
+    from suanli.data.ops.script import _untable_zhu
+
+    words = re.compile("著(?=[名作称述录书者])|(?<=[显卓土名原编巨论专昭])著")
+
+    def reference(text: str) -> str:
+        keep = {m.start() for m in words.finditer(text)}
+        return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+
+    rnd = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rnd.choice("著名作显卓看着x") for _ in range(rnd.randint(0, 12)))
+        assert _untable_zhu(text) == reference(text), text
+    assert _untable_zhu("他看著著名的著作，显著") == "他看着著名的著作，显著"

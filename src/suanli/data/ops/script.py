@@ -26,7 +26,7 @@ def _converter(config: str) -> Any:
 @lru_cache(maxsize=2)
 def _changed_by(config: str) -> re.Pattern[str]:
     """A character class of every Han character that OpenCC's ``config`` changes on its own."""
-    han = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x3400, 0x4DC0)]
+    han = [*map(chr, range(0x4E00, 0xA000)), *map(chr, range(0x3400, 0x4DC0))]
     converted = str(_converter(config).convert("\n".join(han))).split("\n")
     changed = [a for a, b in zip(han, converted, strict=True) if a != b]
     return re.compile("[" + "".join(changed) + "]")
@@ -85,14 +85,11 @@ def differs_beyond(config: str, source: str, text: str, han: int, share: float) 
 # ``著`` is both a Traditional form of ``着`` and a Simplified character of its own (``著名``). OpenCC
 # keeps it; a one-to-one table wrote it for every ``着``, so mechanical text gets it back except in
 # the words where Simplified Chinese writes ``著``.
-_ZHU_WORDS = re.compile("著(?=[名作称述录书者])|(?<=[显卓土名原编巨论专昭])著")
+_TABLE_ZHU = re.compile("(?<![显卓土名原编巨论专昭])著(?![名作称述录书者])")
 
 
 def _untable_zhu(text: str) -> str:
-    if "著" not in text:
-        return text
-    keep = {m.start() for m in _ZHU_WORDS.finditer(text)}
-    return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+    return _TABLE_ZHU.sub("着", text) if "著" in text else text
 
 
 
