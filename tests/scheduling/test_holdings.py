@@ -39,7 +39,8 @@ def test_carried_state_equals_a_derivation_from_scratch_pass_after_pass() -> Non
             if idle:
                 devs = tuple(sorted(rnd.sample(idle, rnd.randint(1, len(idle)))))
                 held.append(running(job(f"j{step}", len(devs), f"t{step % 3}"), K, (node, devs)))
-        free, (used, total) = holdings(c, tuple(held))
+        h = holdings(c, tuple(held))
+        free, used, total = h.free.copy(), h.used, h.total
         want_free, buckets, whole, want_used = _from_scratch(c, held)
         assert (free.free, free.buckets, free.whole, used) == (want_free, buckets, whole, want_used)
         assert total == Usage({}, held).total

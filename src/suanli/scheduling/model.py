@@ -1,14 +1,15 @@
 """The plain data that goes into and comes out of a scheduling pass.
 
-Everything here is a frozen dataclass so that a snapshot can be shared between the live controller, the
-simulator and the tests without anyone mutating it behind the scheduler's back. Time is seconds as a float
-(any epoch: the caller decides); device counts are ints.
+Everything here is immutable (frozen dataclasses, and ``Pending`` a named tuple) so that a snapshot can be
+shared between the live controller, the simulator and the tests without anyone mutating it behind the
+scheduler's back. Time is seconds as a float (any epoch: the caller decides); device counts are ints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from suanli.core.errors import InvalidInput
 
@@ -201,9 +202,12 @@ class Preempt:
     grace_s: float
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """``job_id`` keeps waiting, for ``reason``; ``estimated_start`` is None when no estimate exists."""
+class Pending(NamedTuple):
+    """``job_id`` keeps waiting, for ``reason``; ``estimated_start`` is None when no estimate exists.
+
+    A named tuple rather than a frozen dataclass (just as immutable): a pass over a long queue makes one
+    per waiting job, and a tuple is several times cheaper to build.
+    """
 
     job_id: str
     reason: str

@@ -88,8 +88,21 @@ class Policy:
     def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
         """``sort_key`` of every waiting job, in order (a pass ranks thousands at once; subclasses may
         compute them in one tight loop)."""
-        key = self.sort_key
-        return [key(j, j.attained_service, ctx) for j in jobs]
+        if not self.static_rank or type(self).sort_key is not Policy.sort_key:
+            key = self.sort_key
+            return [key(j, j.attained_service, ctx) for j in jobs]
+        # ``sort_key``'s memo, inlined: a simulator's long queue is mostly jobs ranked before.
+        memo, rank = self._memo, self.rank
+        out: list[tuple[Rank, str]] = []
+        for j in jobs:
+            hit = memo.get(id(j))
+            if hit is None or hit[0] is not j or hit[1] != j.attained_service:
+                hit = j, j.attained_service, (rank(j, j.attained_service, ctx), j.id)
+                if len(memo) > 1_000_000:
+                    memo.clear()
+                memo[id(j)] = hit
+            out.append(hit[2])
+        return out
 
     def running_ranks(self, running: Sequence[RunningJob], now: float, ctx: RankContext) -> list[Rank]:
         """``rank`` of every running job with its service up to ``now`` (batch, like ``sort_keys``)."""

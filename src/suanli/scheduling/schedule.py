@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from suanli.scheduling.backfill import Reservation, reserve
 from suanli.scheduling.explain import Explainer
-from suanli.scheduling.holdings import holdings
+from suanli.scheduling.holdings import Holdings, holdings
 from suanli.scheduling.inventory import FreeDevices
 from suanli.scheduling.kinds import KindChooser
 from suanli.scheduling.model import (
@@ -41,6 +41,7 @@ MAX_FAILED_SEARCHES_PER_TENANT = 4
 @dataclass(slots=True)
 class _Pass:
     snapshot: Snapshot
+    held: Holdings
     policy: Policy
     now: float
     free: FreeDevices
@@ -54,7 +55,6 @@ class _Pass:
     victims: set[str] = field(default_factory=set)
     claimed: set[str] = field(default_factory=set)
     stopping: list[RunningJob] | None = None
-    reclaim_order: dict[str, list[RunningJob]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     no_victims: set[tuple[str, str, int, int, bool, frozenset[str]]] = field(default_factory=set)
     pool_heads: dict[str, int] = field(default_factory=dict)
@@ -90,21 +90,23 @@ def schedule(snapshot: Snapshot, policy: Policy, now: float, *, explain: bool = 
     With ``explain=False`` (the simulator), the pass stops as soon as nothing more can start and leaves
     the jobs it did not look at out of ``Decisions.pending``.
     """
-    free, (used, total) = holdings(snapshot.cluster, snapshot.running)
-    usage = Usage.counted(snapshot.quotas, used, total)
+    held = holdings(snapshot.cluster, snapshot.running)
+    usage = Usage.counted(snapshot.quotas, dict(held.used), dict(held.total))
     ctx = RankContext(now, {t: usage.share(t) for t in usage.total})
-    p = _Pass(snapshot, policy, now, free, usage,
+    p = _Pass(snapshot, held, policy, now, held.free.copy(), usage,
               KindChooser(snapshot.cluster, snapshot.pending), ctx, explain)
     keys = policy.sort_keys(snapshot.pending, ctx)
-    if keys:
-        p.best = min(keys)[0]
     if not explain and not usage.enabled and not any(p.free.total.values()):
         # Nothing idle: only a preemption could change anything, and only the best-ranked waiting job
         # against the worst-ranked running one can tell (may_preempt is monotone in both).
+        p.best = min(keys)[0] if keys else None
         worst = _worst_running(p) if policy.preemptive else None
         if worst is None or p.best is None or not policy.may_preempt(p.best, worst):
             return Decisions()
-    ranked = [snapshot.pending[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    if order:
+        p.best = keys[order[0]][0]
+    ranked = [snapshot.pending[i] for i in order]
     waiting = _guaranteed_walk(p, ranked) if usage.enabled else ranked
     blocked, reasons = p.blocked, p.reasons
     after = policy.reserve_after_s
@@ -316,12 +318,7 @@ def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
 
 def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt borrowed work of other tenants so that a tenant under its guarantee gets its share."""
-    order = p.reclaim_order.get(kind)
-    if order is None:
-        # Lowest priority first, newest first: it has lost the least work since its last checkpoint.
-        order = sorted((r for r in p.snapshot.running if r.placement.kind == kind and r.preempted_at is None),
-                       key=lambda r: (r.job.priority, -r.started_at, r.job.id))
-        p.reclaim_order[kind] = order
+    order = p.held.reclaim_order(kind)
     if not any(p.usage.borrowing(t, kind) for t in p.usage.tenants() if t != job.tenant):
         return False
     cands = (r for r in order if r.job.tenant != job.tenant and r.job.id not in p.victims
