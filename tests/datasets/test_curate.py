@@ -32,9 +32,7 @@ def test_curate_makes_a_new_version_with_report_and_lineage(local_world: World, 
     out = tmp_path / "down"
     m = c.download_dataset("alpha", "web", out, version=2)
     assert m["shards"][0]["name"] == "zh-dedup.jsonl.zst" and m["shards"][0]["compression"] == "zstd"
-    from suanli.data.datasets.transfer import export
-
-    export(c, "alpha", "web", tmp_path / "v2.jsonl", version=2)
+    c.export_dataset("alpha", "web", tmp_path / "v2.jsonl", version=2)
     ids = [json.loads(line)["id"] for line in (tmp_path / "v2.jsonl").read_text().splitlines()]
     assert sorted(ids) == sorted(d["id"] for d in unique)
     # Lineage protects the source: version 1 cannot go while version 2 derives from it.

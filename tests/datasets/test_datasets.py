@@ -46,9 +46,7 @@ def test_upload_manifest_download_export_and_lineage(world: World, tmp_path: Pat
         assert (out / f.name).read_bytes() == f.read_bytes()
     assert json.loads((out / "manifest.json").read_text())["total_documents"] == 87
 
-    from suanli.data.datasets.transfer import export
-
-    export(c, "alpha", "news", tmp_path / "all.jsonl")
+    c.export_dataset("alpha", "news", tmp_path / "all.jsonl")
     exported = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
     assert exported == big + docs(50, seed=2) + docs(7, seed=3)
 

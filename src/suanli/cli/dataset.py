@@ -172,14 +172,12 @@ def download(
     as_json: JsonOpt = False,
 ) -> None:
     """Download a version's shards (resumable, verified by sha256); ``--export`` joins them into one JSONL."""
-    from suanli.data.datasets.transfer import export as export_jsonl
-
     with client() as c:
         t = _tenant(c, tenant)
         with _bar(f"download {name}", not as_json) as progress:
             m = c.download_dataset(t, name, output, version=version, progress=progress)
         if export is not None:
-            export_jsonl(c, t, name, export, version=m["number"])
+            c.export_dataset(t, name, export, version=m["number"])
     if as_json:
         print_json(m)
     else:

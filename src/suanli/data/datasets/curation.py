@@ -13,10 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from suanli.data.datasets.transfer import Progress, export
-
 if TYPE_CHECKING:
     from suanli.client import Client
+    from suanli.client.transfer import Progress
 
 
 def curate_version(
@@ -37,7 +36,7 @@ def curate_version(
     raw = base / "input.jsonl"
     if not raw.exists():
         stage(f"export version {number}")
-        export(client, tenant, name, raw, version=number)
+        client.export_dataset(tenant, name, raw, version=number)
     out = base / chosen.name / f"{chosen.name}.jsonl.zst"
     out.parent.mkdir(parents=True, exist_ok=True)
     stage(f"curate with {chosen.name}")
