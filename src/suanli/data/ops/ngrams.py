@@ -37,10 +37,16 @@ def dup_ngram_share(text: str, n: int) -> float:
     if len(text) < 2 * n:
         return 0.0
     hashes = window_hashes(code_points(text), n)
-    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    candidates = np.flatnonzero(counts[inverse] > 1).tolist()
-    if not candidates:
+    # Sorted, equal hashes sit side by side: a window is a candidate when it shares its hash with a neighbour.
+    order = hashes.argsort()
+    ordered = hashes[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
         return 0.0
+    shared = np.zeros(hashes.size, dtype=bool)
+    shared[1:] = same
+    shared[:-1] |= same
+    candidates = order[shared].tolist()
     # Every occurrence of a repeated n-gram is a candidate; a candidate that only shares a hash is not.
     grams = [text[i : i + n] for i in candidates]
     seen = Counter(grams)

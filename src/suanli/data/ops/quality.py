@@ -23,8 +23,11 @@ _SYMBOL_RE = re.compile("[" + re.escape("".join(sorted(_SYMBOLS))) + "]+")
 
 def measures(text: str) -> dict[str, float]:
     """Every statistic the rules look at (also handy to explain a decision)."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    visible = "".join(text.split())
+    return _measures(text, "".join(text.split()))
+
+
+def _measures(text: str, visible: str) -> dict[str, float]:
+    lines = [ln for ln in map(str.strip, text.split("\n")) if ln]
     n = max(1, len(visible))
     line_counts = Counter(lines)
     dup_lines = sum(c for c in line_counts.values() if c > 1)
@@ -70,7 +73,8 @@ class QualityFilter:
 
     def verdict(self, text: str) -> str | None:
         """The first rule ``text`` breaks, or ``None`` if it passes them all."""
-        m = measures(text)
+        visible = "".join(text.split())
+        m = _measures(text, visible)
         checks = (
             ("too_short", m["chars"] < self.min_chars),
             ("too_long", m["chars"] > self.max_chars),
@@ -86,7 +90,7 @@ class QualityFilter:
             if failed:
                 return rule
         # The n-gram scan is the most expensive rule: run it last, on survivors only.
-        if dup_ngram_share("".join(text.split()), 10) > self.max_dup_10gram_share:
+        if dup_ngram_share(visible, 10) > self.max_dup_10gram_share:
             return "dup_ngrams"
         return None
 
