@@ -94,6 +94,8 @@ def test_a_create_writes_one_audit_event_with_its_work(platform: Any, admin: Cli
     tenant_id = admin.tenant("acme")["id"]
     for e in by_request:
         assert e is not None and e["tenant_id"] == e["target_tenant_id"] == tenant_id
-        assert e["target"] == "/api/v1/tenants/acme/jobs" and e["details"] == {"method": "POST"}
+        assert e["target"] == "/api/v1/tenants/acme/jobs" and e["details"]["method"] == "POST"
+    assert [e["details"].get("error") for e in by_request if e] == [  # a refusal's event says why
+        None, None, {"code": "invalid_input", "message": "unknown accelerator kind 'no-such-kind'"}, None]
     ids = [e["request_id"] for e in admin.audit(tenant="acme", limit=500)]
     assert len(ids) == len(set(ids))  # one event per request, never two

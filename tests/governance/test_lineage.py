@@ -40,6 +40,9 @@ def _world(platform: Any, tmp_path: Path) -> tuple[Client, Client]:
     admin.create_provider("harbour", ownership="private")
     # The box's own cluster is described by a pool without MLPS level 3: no place for core data.
     admin.create_pool("box", provider="harbour", region="local", jurisdiction="CN-SH", cluster_id="local")
+    # The object store is described by a certified pool: core data may be stored (and labelled core) there.
+    admin.create_pool("vault", provider="harbour", region="local", jurisdiction="CN-SH", cluster_id="objects",
+                      certifications=["mlps-3"])
     effective = datetime.now(UTC) + timedelta(seconds=1)  # rules are never retroactive: in force a second later
     admin.upload_policy(RULES.format(effective=effective.isoformat()))
     member.create_dataset("bank", "ledger")

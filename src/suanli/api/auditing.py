@@ -3,7 +3,8 @@
 Every mutating call under ``/api/`` leaves one event, durable before the answer leaves. A create
 (:meth:`suanli.api.context.Ctx.create`) writes it in its own transaction, beside the object it creates,
 and marks the request as audited; the middleware writes the event of every other call (and of a create
-that failed) in a transaction of its own once the status is known.
+that failed) in a transaction of its own once the status is known. The event of a refused request
+carries the error's code and message (a placement that policy forbids: the rule and its version).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from suanli.tenancy.principal import Principal
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DONE = "audited"
+_ERROR = "audit_error"
+MAX_ERROR_MESSAGE = 2000
 
 
 def wanted(scope: Scope) -> bool:
@@ -36,13 +39,21 @@ def mark_done(scope: Scope) -> None:
     scope.setdefault("state", {})[_DONE] = True
 
 
+def note_error(scope: Scope, code: str, message: str) -> None:
+    """Remember why the request failed, for its audit event."""
+    scope.setdefault("state", {})[_ERROR] = {"code": code, "message": message[:MAX_ERROR_MESSAGE]}
+
+
 def record(session: Session, scope: Scope, status: int, principal: Principal | None = None) -> None:
     """Append the request's event in ``session`` (the caller commits it)."""
     state: dict[str, Any] = scope.get("state", {})
     route = scope.get("route")
+    details: dict[str, Any] = {"method": scope["method"]}
+    if status >= 400 and state.get(_ERROR):
+        details["error"] = state[_ERROR]
     audit.record(
         session, principal=principal or state.get("principal"),
         action=getattr(route, "name", None) or f"{scope['method']} {scope['path']}", target=scope["path"],
-        status_code=status, request_id=state.get("request_id", ""), details={"method": scope["method"]},
+        status_code=status, request_id=state.get("request_id", ""), details=details,
         target_tenant=scope.get("path_params", {}).get("tenant"),
     )

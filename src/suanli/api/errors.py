@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from suanli.api import auditing
 from suanli.core.errors import SuanliError
 
 log = logging.getLogger("suanli.api")
@@ -35,7 +36,8 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(SuanliError)
-    async def _suanli(_: Request, exc: SuanliError) -> JSONResponse:
+    async def _suanli(request: Request, exc: SuanliError) -> JSONResponse:
+        auditing.note_error(request.scope, exc.code, exc.message)
         return JSONResponse(exc.to_body(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from suanli.core.errors import Conflict, InvalidInput, NotFound
 from suanli.core.ids import new_id
 from suanli.data.datasets import catalog
+from suanli.governance.service.storage_policy import require_dataset_storage
 from suanli.state.data import CurationJob
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
@@ -37,6 +38,8 @@ def submit(
     if recipe not in builtin_names():  # a path would read the server's files
         raise InvalidInput(f"recipe must be a built-in one ({', '.join(builtin_names())}), not {recipe!r}")
     chosen = load(recipe)
+    # Its output is stored as the dataset's next version (and checked again then): say so now, not after the run.
+    require_dataset_storage(session, dataset, f"the curated version of version {source.number}", now)
     job = CurationJob(
         id=new_id("cur"), tenant_id=dataset.tenant_id, dataset_id=dataset.id, source_number=source.number,
         recipe=chosen.name, workers=workers, status="queued", stage="queued", progress={}, attempts=0,

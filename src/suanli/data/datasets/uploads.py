@@ -10,6 +10,11 @@
 4. An upload left open past its expiry (every chunk renews it) is aborted by
    :class:`suanli.data.datasets.expiry.UploadExpiry`, which frees its reservation.
 
+Placement policy is checked when an upload is opened or resumed and again at commit (a rule may come
+into force, or the dataset's label be raised, while chunks travel): a version the policy forbids in the
+object store is refused with the rule that forbids it, and at commit its staged chunks are dropped
+(:mod:`suanli.governance.service.storage_policy`).
+
 Object-store calls never run inside a database transaction: the transaction that checks a chunk
 and the one that records it are separate, so a slow store does not hold SQLite's write lock.
 """
@@ -26,11 +31,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from suanli.core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from suanli.core.errors import Conflict, InvalidInput, NotFound, PlacementForbidden, QuotaExceeded
 from suanli.core.ids import new_id
 from suanli.data.datasets import catalog, manifest
 from suanli.data.datasets.manifest import DeclaredFile
 from suanli.data.datasets.verify import check_shard
+from suanli.governance.service.storage_policy import require_dataset_storage
 from suanli.objects import ChecksumMismatch, ObjectNotFound, ObjectStore, Part
 from suanli.state.data import Dataset, DatasetShard, DatasetVersion, UploadPart, UploadSession
 from suanli.state.db import Database
@@ -85,6 +91,7 @@ def begin(
     with db.session() as s:
         dataset = catalog.resolve(s, principal, tenant_ref, ref)
         principal.require(Permission.WORK_SUBMIT)
+        require_dataset_storage(s, dataset, "a new version", now)
         existing = s.scalars(
             select(UploadSession).where(
                 UploadSession.dataset_id == dataset.id, UploadSession.fingerprint == fp,
@@ -231,6 +238,14 @@ def commit(
     with db.session() as s:
         upload = _session(s, principal, tenant_ref, ref, upload_id)
         principal.require(Permission.WORK_SUBMIT)
+        refused = _policy_refusal(s, upload, now) if upload.status == "open" else None
+        staged = [dict(f) for f in upload.files]
+    if refused is not None:  # nothing of a version the policy forbids stays in the store
+        _fail(db, upload_id)
+        discard(store, staged)
+        raise refused
+    with db.session() as s:
+        upload = _session(s, principal, tenant_ref, ref, upload_id)
         if upload.status == "committed" and upload.version_number is not None:
             return _version(s, upload.dataset_id, upload.version_number)
         _open(upload, now)
@@ -284,6 +299,18 @@ def commit(
         store.move(f["key"], final)
         shards.append({**f, "key": final, "documents": check.documents})
     return _record(db, upload_id, dataset_id, tenant_id, shards, lineage, principal.user_id, now)
+
+
+def _policy_refusal(session: Session, upload: UploadSession, now: datetime) -> PlacementForbidden | None:
+    """Why placement policy now forbids storing the upload's version, as the error to answer (None: allowed)."""
+    dataset = session.get(Dataset, upload.dataset_id)
+    if dataset is None:
+        return None  # the commit itself says the dataset is gone
+    try:
+        require_dataset_storage(session, dataset, "a new version", now)
+    except PlacementForbidden as exc:
+        return exc
+    return None
 
 
 def _stored(store: ObjectStore, key: str, f: dict[str, Any]) -> bool:

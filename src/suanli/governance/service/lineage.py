@@ -27,8 +27,10 @@ from suanli.core.errors import Conflict
 from suanli.data.datasets import catalog
 from suanli.governance.classification import DataClass, inherit
 from suanli.governance.service.enforcement import classification_of, label
-from suanli.state.data import Dataset
+from suanli.governance.service.storage_policy import require_dataset_storage
+from suanli.state.data import Dataset, DatasetVersion
 from suanli.state.governance import DataLabel
+from suanli.state.models import utcnow
 from suanli.state.serving import Deployment, ModelVersion
 from suanli.state.training import TrainingJob
 from suanli.tenancy.principal import Principal
@@ -79,7 +81,8 @@ def classify_dataset(session: Session, principal: Principal, tenant_ref: str, re
                      classification: str) -> tuple[Dataset, list[str]]:
     """Label a dataset (members and admins) and raise what derives from it; the dataset and the ids raised.
 
-    409 when the label would lower the dataset's classification.
+    409 when the label would lower the dataset's classification; 422 ``placement_forbidden`` when placement
+    policy forbids keeping the dataset's stored versions in the object store under the stricter label.
     """
     dataset = catalog.resolve(session, principal, tenant_ref, ref)
     principal.require(Permission.WORK_SUBMIT)
@@ -90,6 +93,9 @@ def classify_dataset(session: Session, principal: Principal, tenant_ref: str, re
             f"dataset {dataset.name} is {current}: a classification is raised, never lowered",
             details={"classification": current.label},
         )
+    if wanted > current and session.scalar(select(DatasetVersion.id).where(DatasetVersion.dataset_id == dataset.id)
+                                           .limit(1)) is not None:
+        require_dataset_storage(session, dataset, "its stored versions", utcnow(), cls=wanted)
     label(session, [(dataset.id, dataset.tenant_id, wanted)])
     raised = derived_from(session, dataset, wanted)
     label(session, [(s, dataset.tenant_id, wanted) for s in raised])
