@@ -55,26 +55,30 @@ def reserve(free: FreeDevices, job_id: str, kind: str, demand: Demand, running: 
             return None
         return Reservation(job_id, kind, frozenset(i for _, i in ready0[:nodes]), None)
     releases: dict[int, list[tuple[float, int]]] = {}
+    index, idle = free.index, free.free
     for r in running:
         if r.placement.kind != kind:
             continue
         end = expected_end(r, grace_s)
         for name, devs in r.placement.devices:
-            releases.setdefault(free.index[name], []).append((end, len(devs)))
+            i = index[name]
+            if len(idle[i]) < per:  # a node idle enough already waits for nobody
+                releases.setdefault(i, []).append((end, len(devs)))
     ready: list[tuple[float, int, int]] = []
     for i, n in enumerate(free.nodes):
         if n.kind != kind or n.devices < per or i in exclude:
             continue
-        have = len(free.free[i])
+        have = len(idle[i])
         t = now
-        for end, cnt in sorted(releases.get(i, [])):
-            if have >= per:
-                break
-            have += cnt
-            t = max(t, end)
         if have < per:
-            continue  # devices held by jobs of this pass: not known when they end
-        ready.append((t, -len(free.free[i]), i))
+            for end, cnt in sorted(releases.get(i, ())):
+                have += cnt
+                t = max(t, end)
+                if have >= per:
+                    break
+            if have < per:
+                continue  # devices held by jobs of this pass: not known when they end
+        ready.append((t, -len(idle[i]), i))
     if len(ready) < nodes:
         return None
     ready.sort()

@@ -81,16 +81,17 @@ def fewest_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Ite
     if nodes != 1:
         return choose_victims(free, kind, demand, candidates, exclude)
     on_node: dict[int, list[tuple[int, int, RunningJob]]] = {}
+    index, nodes_, idle = free.index, free.nodes, free.free
     for order, cand in enumerate(candidates):
         if cand.placement.kind != kind:
             continue
         for name, devs in cand.placement.devices:
-            i = free.index[name]
-            if i not in exclude and free.nodes[i].devices >= per:
+            i = index[name]
+            if i not in exclude and nodes_[i].devices >= per:
                 on_node.setdefault(i, []).append((len(devs), order, cand))
     best: tuple[int, int, list[RunningJob]] | None = None
     for i, cands in on_node.items():
-        need = per - len(free.free[i])
+        need = per - len(idle[i])
         # One victim that frees enough here with the fewest devices, else the largest ones first.
         single = [(c.placement.count, order, c) for here, order, c in cands if here >= need]
         if single:

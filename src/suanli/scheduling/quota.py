@@ -88,7 +88,11 @@ class Usage:
 
     def borrowing(self, tenant: str, kind: str) -> bool:
         """Whether the tenant holds more ``kind`` devices than its guarantee."""
-        return self.enabled and self.of(tenant, kind) - self.leaving.get((tenant, kind), 0) > self.nominal(tenant, kind)
+        if not self.enabled:
+            return False
+        key = (tenant, kind)
+        q = self.quotas.get(tenant)  # ``of`` and ``nominal`` inlined: a pass asks this per tenant and victim
+        return self.used.get(key, 0) - self.leaving.get(key, 0) > (q.nominal.get(kind, 0) if q else 0)
 
     def share(self, tenant: str) -> float:
         """Devices held divided by fair-share weight: the lower, the more the tenant is owed."""

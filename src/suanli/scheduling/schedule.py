@@ -333,17 +333,18 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
 def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt running jobs the policy ranks far enough below ``job``."""
     mine = p.policy.rank(job, job.attained_service, p.ctx)
+    may, victims, heads, usage = p.policy.may_preempt, p.victims, p.pool_heads, p.usage
     streams = []
     for tenant, entries in _victim_pool(p).items():
-        # A borrower may not displace work that lies within another tenant's guarantee.
-        if p.usage.enabled and tenant != job.tenant and not p.usage.borrowing(tenant, kind):
-            continue
-        head = p.pool_heads.get(tenant, 0)
-        while head < len(entries) and entries[head][1].job.id in p.victims:
+        head = heads.get(tenant, 0)
+        while head < len(entries) and entries[head][1].job.id in victims:
             head += 1
-        p.pool_heads[tenant] = head
-        # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does.
-        if head < len(entries) and p.policy.may_preempt(mine, entries[head][0]):
+        heads[tenant] = head
+        # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does. And a
+        # borrower may not displace work that lies within another tenant's guarantee (checked last: the
+        # rank comparison is cheaper).
+        if (head < len(entries) and may(mine, entries[head][0])
+                and (not usage.enabled or tenant == job.tenant or usage.borrowing(tenant, kind))):
             streams.append(itertools.islice(entries, head, None))
     if not streams:
         return False
