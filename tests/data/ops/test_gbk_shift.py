@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
+
+import pytest
 
 from suanli.data.damage import annotate_pinyin, damage, drop_gbk_byte, to_traditional_by_table
 from suanli.data.ops.gbk_shift import RealignGBK, chars_with_lead, realign
@@ -60,3 +63,27 @@ def test_a_full_width_bang_at_a_line_end_inside_a_quote_stays() -> None:
     text = "他说：“我们有重来的决心！\n足坛反赌还在继续。"
     assert realign(text) == (text, 0)
     assert realign("他说：“我们有重来的决心!\n足坛")[0] == "他说：“我们有重来的决心。”\n足坛"
+
+
+def test_lexicon_cache_gives_the_counted_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from suanli.data.ops import lexicon
+
+    monkeypatch.setenv("SUANLI_CACHE_DIR", str(tmp_path / "cache"))
+    counted = lexicon.count_words(lexicon._word_list_path().read_text("utf-8"))
+    lexicon._frequencies.cache_clear()
+    try:
+        assert lexicon._frequencies() == counted  # counted, then written
+        [cache] = (tmp_path / "cache").iterdir()
+        lexicon._frequencies.cache_clear()
+        assert lexicon._frequencies() == counted  # read back
+        data = bytearray(cache.read_bytes())
+        data[-100] ^= 1  # damaged: counted again, same answers
+        cache.write_bytes(bytes(data))
+        lexicon._frequencies.cache_clear()
+        assert lexicon._frequencies() == counted
+        monkeypatch.setenv("SUANLI_CACHE_DIR", "/proc/no-such-place")  # unwritable: counted every time
+        lexicon._frequencies.cache_clear()
+        assert lexicon._frequencies() == counted
+    finally:
+        lexicon._frequencies.cache_clear()
+    assert counted["计算"] > 0 and counted["中"] > 0 and all(len(w) <= 2 for w in counted)
