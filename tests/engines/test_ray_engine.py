@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from suanli.engines.ray_config import RayConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import ray_cluster
+from tests.polling import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 H100 = {"accelerator_type:H100": 1.0}
@@ -198,7 +199,7 @@ def test_a_gang_ray_cannot_place_waits_whole_and_cancel_removes_its_group(platfo
         "entrypoint": "sleep 300", "submission_id": blocker, "entrypoint_num_cpus": 0, "entrypoint_num_gpus": 4,
         "entrypoint_resources": {"node:127.0.0.3": 0.001}}).raise_for_status()
     try:
-        _until(lambda: _ray_jobs(ray)[blocker]["status"] == "RUNNING", 60)
+        until(lambda: _ray_jobs(ray)[blocker]["status"] == "RUNNING", 60)
         job = member.submit_job("acme", script="echo rank $SUANLI_NODE_RANK ran; sleep 300", accelerators=8, nodes=2,
                                 kind="nvidia-h100")
         submission = f"suanli-{job['id']}-0-0"
@@ -215,10 +216,10 @@ def test_a_gang_ray_cannot_place_waits_whole_and_cancel_removes_its_group(platfo
         member.cancel_job("acme", job["id"])
         wait_for(platform, job_state(member, "acme", job["id"], "cancelled"), timeout=30)
         assert _ray_jobs(ray)[submission]["status"] == "STOPPED"
-        _until(lambda: _group(ray, submission)["state"] == "REMOVED", 10)
+        until(lambda: _group(ray, submission)["state"] == "REMOVED", 10)
     finally:
         httpx.post(f"{ray.dashboard}/api/jobs/{blocker}/stop", timeout=10)
-    _until(lambda: _ray_jobs(ray)[blocker]["status"] == "STOPPED", 30)
+    until(lambda: _ray_jobs(ray)[blocker]["status"] == "STOPPED", 30)
 
 
 def test_cancel_stops_every_rank_and_removes_the_placement_group(platform, ray) -> None:  # type: ignore[no-untyped-def]
@@ -296,7 +297,7 @@ def test_a_repeated_launch_is_adopted_not_run_twice(ray, tmp_path: Path) -> None
     assert first == again
     assert [s for s in _ray_jobs(ray) if s.startswith(f"suanli-{spec.job_id}-")] == [f"suanli-{spec.job_id}-0-0"]
     assert engine.status(spec.job_id, first).state in ("starting", "running")  # Ray's PENDING, then RUNNING
-    assert _until(lambda: engine.status(spec.job_id, first).state == "running", 30)
+    assert until(lambda: engine.status(spec.job_id, first).state == "running", 30)
     engine.cancel(spec.job_id, first)
     deadline = time.monotonic() + 30
     while engine.status(spec.job_id, first).state == "running" and time.monotonic() < deadline:
@@ -344,17 +345,17 @@ def test_ray_jobs_survive_a_sigkilled_server(tmp_path: Path, database_url: str, 
         dies = submit('[ "$SUANLI_RESTART_COUNT" -ge 1 ] && exit 0; echo started; sleep 300',
                       restart_policy="on-failure(1)")
         jobs = (finishes, survives, dies)
-        _until(lambda: all(state(j) == "running" for j in jobs), 90)
+        until(lambda: all(state(j) == "running" for j in jobs), 90)
 
         server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
         server.proc.wait()  # type: ignore[union-attr]
         release.touch()
         httpx.post(f"{ray.dashboard}/api/jobs/suanli-{dies}-0-0/stop", timeout=10).raise_for_status()
-        _until(lambda: _ray_jobs(ray)[f"suanli-{finishes}-0-0"]["status"] == "SUCCEEDED"
+        until(lambda: _ray_jobs(ray)[f"suanli-{finishes}-0-0"]["status"] == "SUCCEEDED"
                and _ray_jobs(ray)[f"suanli-{dies}-0-0"]["status"] == "STOPPED", 30)
 
         server.start()
-        _until(lambda: state(finishes) == "succeeded" and state(dies) == "succeeded", 60)
+        until(lambda: state(finishes) == "succeeded" and state(dies) == "succeeded", 60)
         assert "finished" in admin.job_logs("acme", finishes)["data"]
         assert state(survives) == "running"
         ours = {s: j["status"] for s, j in _ray_jobs(ray).items() if s.startswith(f"suanli-{survives}-")}
@@ -367,7 +368,7 @@ def test_ray_jobs_survive_a_sigkilled_server(tmp_path: Path, database_url: str, 
         assert any("stopped in Ray" in e["message"] and "restarting (1/1)" in e["message"]
                    for e in admin.job_events("acme", dies))
         admin.cancel_job("acme", survives)
-        _until(lambda: state(survives) == "cancelled", 30)
+        until(lambda: state(survives) == "cancelled", 30)
         assert _ray_jobs(ray)[f"suanli-{survives}-0-0"]["status"] == "STOPPED"
         code, err = server.stop()
         assert code == 0, err
@@ -377,11 +378,3 @@ def test_ray_jobs_survive_a_sigkilled_server(tmp_path: Path, database_url: str, 
             server.proc.wait()
 
 
-def _until(check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")

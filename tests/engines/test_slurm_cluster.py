@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import pytest
 from tests.api.helpers import make_tenant
 from tests.appliance.test_up import Server
 from tests.jobs.conftest import job_state, wait_for
+from tests.polling import until
 
 from suanli.client import Client
 from suanli.core.errors import InvalidInput
@@ -260,11 +261,3 @@ def test_slurm_jobs_survive_a_sigkilled_server(  # type: ignore[no-untyped-def]
             server.proc.wait()
 
 
-def until(check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.polling import until
 
 THREADS = {"OMP_NUM_THREADS": "1"}
 
@@ -63,15 +63,7 @@ def wait_until(
     step: Callable[[], object] | None = None,
 ) -> None:
     """Poll ``predicate`` (running ``step`` before each try) until it holds, or fail the test."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if step is not None:
-            step()
-        if predicate():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
-        time.sleep(every_s)
+    until(predicate, timeout_s, every_s, step)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from tests.polling import until
 
 from suanli.client import Client
 
@@ -22,15 +22,7 @@ def fake_accelerators(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def wait_for(platform: Any, check: Callable[[], Any], timeout: float = 30.0) -> Any:
     """Drive the controller pass after pass until ``check`` answers something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        platform.runner.run_pass()
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
+    return until(check, timeout, every=0.05, step=platform.runner.run_pass)
 
 
 def job_state(client: Client, tenant: str, job_id: str, *states: str) -> Callable[[], dict[str, Any] | None]:

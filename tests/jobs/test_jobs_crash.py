@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.appliance.test_up import Server
+from tests.polling import until
 
 from suanli.client import Client
 from suanli.engines.proctree import alive
@@ -25,16 +25,6 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
     if s.proc and s.proc.poll() is None:
         s.proc.kill()
         s.proc.wait()
-
-
-def _until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def _handle(home: Path, job_id: str) -> dict[str, Any]:
@@ -58,16 +48,16 @@ def test_jobs_survive_a_sigkilled_server(server: Server) -> None:
     finishes = submit("sleep 3; echo finished")  # ends while the server is down
     survives = submit("sleep 120")  # still running after the restart: adopted, not started again
     dies = submit('[ "$SUANLI_RESTART_COUNT" -ge 1 ] && exit 0; sleep 120', restart_policy="on-failure(1)")
-    _until(lambda: all(state(j) == "running" for j in (finishes, survives, dies)))
+    until(lambda: all(state(j) == "running" for j in (finishes, survives, dies)))
     before = {j: _handle(server.home, j) for j in (finishes, survives, dies)}
 
     server.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
     server.proc.wait()  # type: ignore[union-attr]
     os.killpg(before[dies]["processes"][0]["pid"], signal.SIGKILL)  # its process dies with no exit code
-    _until(lambda: (server.home / "jobs" / finishes / "exit-0-0").exists(), 20)
+    until(lambda: (server.home / "jobs" / finishes / "exit-0-0").exists(), 20)
 
     server.start()
-    _until(lambda: state(finishes) == "succeeded" and state(dies) == "succeeded", 30)
+    until(lambda: state(finishes) == "succeeded" and state(dies) == "succeeded", 30)
     assert state(survives) == "running"
     assert _handle(server.home, survives) == before[survives]  # the same process, adopted
     pid = before[survives]["processes"][0]["pid"]
@@ -80,7 +70,7 @@ def test_jobs_survive_a_sigkilled_server(server: Server) -> None:
     assert any("killed" in e["message"] and "restarting" in e["message"] for e in admin.job_events("acme", dies))
 
     admin.cancel_job("acme", survives)
-    _until(lambda: state(survives) == "cancelled")
+    until(lambda: state(survives) == "cancelled")
     assert not alive(pid, None)
     code, err = server.stop()
     assert code == 0, err
