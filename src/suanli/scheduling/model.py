@@ -48,18 +48,21 @@ class Cluster:
 
     nodes: tuple[Node, ...]
     kind_memory_gb: Mapping[str, int] = field(default_factory=dict)
+    #: Devices per kind (stored: every pass asks).
+    _capacity: dict[str, int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [n.name for n in self.nodes]
         if len(set(names)) != len(names):
             raise InvalidInput("node names in a cluster must be unique")
-
-    def capacity(self) -> dict[str, int]:
-        """Devices per accelerator kind."""
         out: dict[str, int] = {}
         for n in self.nodes:
             out[n.kind] = out.get(n.kind, 0) + n.devices
-        return out
+        object.__setattr__(self, "_capacity", out)
+
+    def capacity(self) -> dict[str, int]:
+        """Devices per accelerator kind."""
+        return dict(self._capacity)
 
 
 @dataclass(frozen=True, slots=True)

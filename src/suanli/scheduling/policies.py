@@ -163,7 +163,8 @@ class Tiresias(Policy):
         """Whether the batch methods below may inline ``rank``, ``queue`` and ``may_preempt`` (a subclass
         that changes one of them gets the plain per-job calls)."""
         cls = type(self)
-        return cls.rank is Tiresias.rank and cls.queue is Tiresias.queue and cls.may_preempt is Tiresias.may_preempt
+        return (cls.rank is Tiresias.rank and cls.queue is Tiresias.queue and cls.may_preempt is Tiresias.may_preempt
+                and cls.min_run_s is Policy.min_run_s)
 
     def sort_keys(self, jobs: Sequence[Job], ctx: RankContext) -> list[tuple[Rank, str]]:
         # ``rank`` of every waiting job in one loop (``queue`` inlined).
@@ -199,14 +200,14 @@ class Tiresias(Policy):
     def _ranked(self, running: Sequence[RunningJob], now: float, best: Rank | None,
                 stoppable: bool) -> list[tuple[Rank, RunningJob]]:
         # ``queue`` and ``may_preempt`` inlined, in one loop over the running jobs.
-        thresholds, min_run = self.thresholds, self.min_run_s
+        thresholds, min_run = self.thresholds, self.min_run_time_s
         out: list[tuple[Rank, RunningJob]] = []
         for r in running:
             j = r.job
             ran = now - r.started_at
-            if stoppable and (r.preempted_at is not None or not j.checkpointable or not ran >= min_run(j)):
+            if stoppable and (r.preempted_at is not None or not j.checkpointable or not ran >= min_run):
                 continue
-            attained = j.attained_service + max(0.0, ran) * r.placement.count
+            attained = j.attained_service + (ran if ran > 0.0 else 0.0) * r.placement.count
             q = 0
             for t in thresholds:
                 if attained >= t:

@@ -333,11 +333,11 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
 def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt running jobs the policy ranks far enough below ``job``."""
     mine = p.policy.rank(job, job.attained_service, p.ctx)
-    may, victims, heads, usage = p.policy.may_preempt, p.victims, p.pool_heads, p.usage
+    may, stopped, heads, usage = p.policy.may_preempt, p.victims, p.pool_heads, p.usage
     streams = []
     for tenant, entries in _victim_pool(p).items():
         head = heads.get(tenant, 0)
-        while head < len(entries) and entries[head][1].job.id in victims:
+        while head < len(entries) and entries[head][1].job.id in stopped:
             head += 1
         heads[tenant] = head
         # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does. And a
