@@ -147,3 +147,28 @@ def _token_prices(workload: Workload, pool: Pool, now: datetime) -> tuple[TokenP
             final, layers = resell(price.unit_price, pool.resale)
             out.append(TokenPrice(sku, price.unit_price, final, layers))
     return tuple(out)
+
+
+def device_price_tiers(
+    targets: Mapping[tuple[str, str], Pool | None], now: datetime, performance: Performance | None = None
+) -> dict[tuple[str, str], int]:
+    """Which clusters a scheduler should fill first: a tier for each (cluster, accelerator kind).
+
+    The score of a (cluster, kind) is what the tenant pays for one device-hour of ``kind`` in the pool
+    describing the cluster (after every resale layer) divided by the kind's relative performance, the
+    per-device form of :attr:`Offer.score`. Tier 0 is the lowest score, equal scores share a tier, and a
+    cluster with no pool or no price for the kind comes after every priced one (its cost is unknown, so it
+    is neither preferred nor left idle). Like :func:`rank`, this never reads who owns a pool.
+    """
+    scores: dict[tuple[str, str], Decimal | None] = {}
+    with decimal.localcontext(prec=60):
+        for (target, kind), pool in targets.items():
+            price = pool.price_book.price_at(Sku.accelerator(kind), now) if pool is not None else None
+            if pool is None or price is None:
+                scores[(target, kind)] = None
+                continue
+            hourly, _ = resell(price.unit_price, pool.resale)
+            scores[(target, kind)] = hourly / _performance(kind, 1, performance)
+    ladder = sorted({s for s in scores.values() if s is not None})
+    tier = {s: i for i, s in enumerate(ladder)}
+    return {key: len(ladder) if s is None else tier[s] for key, s in scores.items()}

@@ -6,7 +6,7 @@ the cluster id, so the core never puts two clusters' nodes in one rack or fabric
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from suanli.governance.service import enforcement
+from suanli.governance.service import enforcement, quotes
 from suanli.scheduling import Cluster, Demand, Job, Node, Placement, RunningJob, Snapshot, TenantQuota
 from suanli.state.models import AcceleratorQuota
 from suanli.state.training import ACTIVE_STATES, LOCAL_CLUSTER, WAITING_STATES, ComputeCluster, ComputeNode, TrainingJob
@@ -103,10 +103,12 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             usable[n.id] = n
         else:
             held_back[n.accelerator_kind] = held_back.get(n.accelerator_kind, 0) + 1
+    # Cheaper clusters first: the core fills nodes in this order (see fill_order).
+    tier = fill_order(session, clusters, usable.values(), now)
     core_nodes = tuple(
         Node(n.id, n.accelerator_kind, n.accelerator_count, rack=f"{n.cluster_id}/{n.rack}",
              nvlink_domain=f"{n.cluster_id}/{n.interconnect_domain}" if n.interconnect_domain else "")
-        for n in usable.values()
+        for n in sorted(usable.values(), key=lambda n: tier[(n.cluster_id, n.accelerator_kind)])
     )
     memory = {n.accelerator_kind: n.memory_gb for n in usable.values() if n.memory_gb}
     active = {r.id: r for r in session.scalars(select(TrainingJob).where(TrainingJob.state.in_(ACTIVE_STATES)))}
@@ -143,6 +145,20 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
         ))
     snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
     return World(snapshot, usable, clusters, active, waiting, held_back, blocked)
+
+
+def fill_order(session: Session, clusters: dict[str, ComputeCluster], nodes: Iterable[ComputeNode],
+               now: datetime) -> dict[tuple[str, str], int]:
+    """The price tier of each (cluster, kind) of ``nodes``: the scheduler fills lower tiers first.
+
+    Neutral placement (governance): among the clusters policy permits, the cheaper device-hour (after
+    resale, per unit of performance) is taken first, whoever owns it; unpriced clusters come last. With
+    one cluster there is nothing to choose, and the catalog is not read.
+    """
+    kinds = {(n.cluster_id, n.accelerator_kind) for n in nodes}
+    if len({c for c, _ in kinds}) < 2:
+        return dict.fromkeys(kinds, 0)
+    return quotes.cluster_tiers(session, {c: clusters[c].name for c, _ in kinds}, kinds, now)
 
 
 def _fits(placement: dict[str, Any], usable: dict[str, ComputeNode]) -> bool:

@@ -8,7 +8,7 @@ user was shown can be found again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,9 +20,11 @@ from suanli.core.errors import InvalidInput
 from suanli.core.ids import new_id
 from suanli.governance.classification import DataClass
 from suanli.governance.documents import quote_document
+from suanli.governance.placement import device_price_tiers
 from suanli.governance.policy import in_force
 from suanli.governance.quote import Placement, Quote, quote
 from suanli.governance.service.catalog import domain_pools
+from suanli.governance.service.enforcement import cluster_pools
 from suanli.governance.service.policies import current_rules
 from suanli.governance.workloads import WorkKind, Workload
 from suanli.state.governance import PlacementDecision, TenantResidency
@@ -89,6 +91,17 @@ def place_workload(session: Session, tenant_id: str, workload: Workload, now: da
         placement = Placement(None, q.pending_reason)
     _record(session, tenant_id, "placement", q, version, doc, placement.reason)
     return placement
+
+
+def cluster_tiers(session: Session, clusters: Mapping[str, str], kinds: Collection[tuple[str, str]],
+                  now: datetime) -> dict[tuple[str, str], int]:
+    """The scheduler's fill order of each (cluster id, accelerator kind) in ``kinds``: its device-hour price tier.
+
+    ``clusters`` maps cluster ids to names (a pool names its cluster by either); see
+    :func:`suanli.governance.placement.device_price_tiers`.
+    """
+    pools = cluster_pools(session, clusters)
+    return device_price_tiers({(c, k): pools.get(c) for c, k in kinds}, now)
 
 
 def decisions(session: Session, principal: Principal, tenant_ref: str, after: str | None,
