@@ -351,9 +351,9 @@ def _preempt(p: _Pass, job: Job, kind: str) -> bool:
 
     def candidates() -> Iterator[RunningJob]:
         for rank, r in heapq.merge(*streams, key=_victim_order, reverse=True):
-            if not p.policy.may_preempt(mine, rank):
+            if not may(mine, rank):
                 return
-            if r.job.id not in p.victims and r.placement.kind == kind:
+            if r.job.id not in stopped and r.placement.kind == kind:
                 yield r
 
     pick = fewest_victims if p.policy.victim_best_fit else choose_victims
