@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from suanli.engines.base import LaunchSpec, NodeReport, RunStatus
 from suanli.governance.service import catalog, policies
@@ -80,13 +81,18 @@ def seed(db: Database, now: datetime) -> dict[str, str]:
         catalog.create_pool(s, ADMIN, id="sh-pool", provider="telecom-cloud", region="cn-east",
                             jurisdiction="CN-SH", cluster_id="sh")  # by name
         for name, cid in ids.items():
-            s.add(ComputeCluster(id=cid, name=name, engine="fake", provider="p", region=name, heartbeat_grace_s=3600,
-                                 config={}, created_at=now))
-            s.flush()
-            s.add(ComputeNode(id=f"node_{name}", cluster_id=cid, name=f"{name}-0", accelerator_kind="nvidia-h100",
-                              accelerator_count=8, memory_gb=80, last_heartbeat_at=now, created_at=now))
+            add_cluster(s, cid, name, now)
         policies.upload(s, ADMIN, RULES.format(effective=now.isoformat()), now)
     return ids
+
+
+def add_cluster(s: Session, cid: str, name: str, now: datetime) -> None:
+    """Cluster ``name`` (engine ``fake``) with one healthy node ``<name>-0`` of 8 H100s."""
+    s.add(ComputeCluster(id=cid, name=name, engine="fake", provider="p", region=name, heartbeat_grace_s=3600,
+                         config={}, created_at=now))
+    s.flush()
+    s.add(ComputeNode(id=f"node_{name}", cluster_id=cid, name=f"{name}-0", accelerator_kind="nvidia-h100",
+                      accelerator_count=8, memory_gb=80, last_heartbeat_at=now, created_at=now))
 
 
 def submit(db: Database, classification: str | None, count: int = 8) -> str:

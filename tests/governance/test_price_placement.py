@@ -12,11 +12,10 @@ from pathlib import Path
 
 from suanli.governance.service import catalog
 from suanli.state.db import Database
-from suanli.state.training import ComputeCluster, ComputeNode
 from suanli.tenancy import tenants
 from suanli.training.controller import JobController
 
-from .test_enforced_jobs import ADMIN, RecordingEngine, job, run_pass, submit
+from .test_enforced_jobs import ADMIN, RecordingEngine, add_cluster, job, run_pass, submit
 
 H100 = "accelerator-hour/nvidia-h100"
 
@@ -30,11 +29,7 @@ def seed(db: Database, now: datetime, prices: dict[str, str]) -> dict[str, str]:
         catalog.create_provider(s, ADMIN, id="state-cloud", name="", ownership="state-owned")
         catalog.create_provider(s, ADMIN, id="private-cloud", name="", ownership="private")
         for name, cid in ids.items():
-            s.add(ComputeCluster(id=cid, name=name, engine="fake", provider="p", region=name, heartbeat_grace_s=3600,
-                                 config={}, created_at=now))
-            s.flush()
-            s.add(ComputeNode(id=f"node_{name}", cluster_id=cid, name=f"{name}-0", accelerator_kind="nvidia-h100",
-                              accelerator_count=8, memory_gb=80, last_heartbeat_at=now, created_at=now))
+            add_cluster(s, cid, name, now)
             if name in prices:
                 owner = "state-cloud" if name == "a" else "private-cloud"
                 catalog.create_pool(s, ADMIN, id=f"{name}-pool", provider=owner, region="cn-east",
