@@ -281,6 +281,10 @@ class Gateway:
         """A replica with room now, none of ``tried``."""
         return self.router.pick(route, self.candidates(served), self.rng, exclude=tried)
 
+    def retry_on(self, served: Served, route: RouteRequest, tried: list[str]) -> LiveReplica | None:
+        """Another replica for a request whose connection failed before anything reached the client."""
+        return self.router.pick_retry(route, self.candidates(served), self.rng, tried)
+
     def region_for(self, served: Served, route: RouteRequest) -> str:
         """The region a request that found no replica is counted against (the autoscaler scales it)."""
         if route.region in served.regions:

@@ -11,18 +11,28 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.types import Send
 
+from suanli.serving.gateway.limits import RateLimiter
+from suanli.serving.gateway.meter import Meter
 from suanli.serving.gateway.table import LiveReplica, Served
-from suanli.serving.gateway.upstream import ConnectFailed, UpstreamBroken, UpstreamResponse
+from suanli.serving.gateway.upstream import ConnectFailed, Pool, UpstreamBroken, UpstreamResponse
 from suanli.serving.gateway.wire import EventSplitter, Headers, estimate_tokens, event_json, send_error, usage_of
 from suanli.serving.routing import RouteRequest, may_retry
 from suanli.tenancy.principal import Principal
 
-if TYPE_CHECKING:
-    from suanli.serving.gateway.app import Gateway
+
+class Gateway(Protocol):
+    """What forwarding needs of the gateway (:class:`suanli.serving.gateway.app.Gateway`)."""
+
+    upstream: Pool
+    meter: Meter
+    limiter: RateLimiter
+
+    def retry_on(self, served: Served, route: RouteRequest, tried: list[str]) -> LiveReplica | None:
+        """Another replica for a request whose connection failed before anything reached the client."""
 
 
 @dataclass
@@ -79,11 +89,7 @@ async def _open(call: Call, payload: bytes) -> UpstreamResponse | None:
             replica.failed_at = time.monotonic()
             attempts += 1
             tried.append(replica.id)
-            retry = (
-                gw.router.pick_retry(call.route, gw.candidates(call.served), gw.rng, tried)
-                if may_retry(0, attempts)
-                else None
-            )
+            retry = gw.retry_on(call.served, call.route, tried) if may_retry(0, attempts) else None
             if retry is None:
                 return None
             call.replica = retry
