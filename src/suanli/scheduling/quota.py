@@ -24,6 +24,8 @@ class Usage:
         #: Devices of jobs told to stop in this pass: still charged to the limit, no longer borrowed.
         self.leaving: dict[tuple[str, str], int] = {}
         self.total: dict[str, int] = {}
+        #: Tenants borrowing each kind, per kind asked about (kept current by ``add`` and ``leave``).
+        self._borrowers: dict[str, set[str]] = {}
         used, total = self.used, self.total
         for r in running:
             if r.preempted_at is not None:
@@ -46,11 +48,31 @@ class Usage:
         key = (tenant, kind)
         self.used[key] = self.used.get(key, 0) + count
         self.total[tenant] = self.total.get(tenant, 0) + count
+        self._recheck(tenant, kind)
 
     def leave(self, tenant: str, kind: str, count: int) -> None:
         """Mark ``count`` devices of ``tenant`` as leaving (a victim of this pass)."""
         key = (tenant, kind)
         self.leaving[key] = self.leaving.get(key, 0) + count
+        self._recheck(tenant, kind)
+
+    def _recheck(self, tenant: str, kind: str) -> None:
+        found = self._borrowers.get(kind)
+        if found is not None:
+            if self.borrowing(tenant, kind):
+                found.add(tenant)
+            else:
+                found.discard(tenant)
+
+    def borrowers(self, kind: str) -> set[str]:
+        """The tenants that hold more ``kind`` devices than their guarantee (``borrowing``), kept current as
+        the pass charges and releases devices: a victim search asks about every tenant, thousands of times
+        in a pass that preempts by the thousand. Read-only for the caller."""
+        found = self._borrowers.get(kind)
+        if found is None:
+            found = {t for t, k in self.used if k == kind and self.borrowing(t, kind)}
+            self._borrowers[kind] = found
+        return found
 
     def tenants(self) -> list[str]:
         """Tenants that hold devices or have a quota."""

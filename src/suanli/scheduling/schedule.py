@@ -319,10 +319,11 @@ def _await_stopping(p: _Pass, job: Job, kind: str) -> bool:
 def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt borrowed work of other tenants so that a tenant under its guarantee gets its share."""
     order = p.held.reclaim_order(kind)
-    if not any(p.usage.borrowing(t, kind) for t in p.usage.tenants() if t != job.tenant):
+    borrowers = p.usage.borrowers(kind)
+    if not borrowers - {job.tenant}:
         return False
     cands = (r for r in order if r.job.tenant != job.tenant and r.job.id not in p.victims
-             and p.usage.borrowing(r.job.tenant, kind))
+             and r.job.tenant in borrowers)
     victims = choose_victims(p.free, kind, job.demand, cands, p.excluded(job))
     if not victims:
         return False
@@ -333,18 +334,19 @@ def _reclaim(p: _Pass, job: Job, kind: str) -> bool:
 def _preempt(p: _Pass, job: Job, kind: str) -> bool:
     """Preempt running jobs the policy ranks far enough below ``job``."""
     mine = p.policy.rank(job, job.attained_service, p.ctx)
-    may, stopped, heads, usage = p.policy.may_preempt, p.victims, p.pool_heads, p.usage
+    may, stopped, heads = p.policy.may_preempt, p.victims, p.pool_heads
+    borrowers = p.usage.borrowers(kind) if p.usage.enabled else None
     streams = []
     for tenant, entries in _victim_pool(p).items():
+        # A borrower may not displace work that lies within another tenant's guarantee.
+        if borrowers is not None and tenant != job.tenant and tenant not in borrowers:
+            continue
         head = heads.get(tenant, 0)
         while head < len(entries) and entries[head][1].job.id in stopped:
             head += 1
         heads[tenant] = head
-        # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does. And a
-        # borrower may not displace work that lies within another tenant's guarantee (checked last: the
-        # rank comparison is cheaper).
-        if (head < len(entries) and may(mine, entries[head][0])
-                and (not usage.enabled or tenant == job.tenant or usage.borrowing(tenant, kind))):
+        # Entries are sorted worst first: if the head does not qualify, nobody of this tenant does.
+        if head < len(entries) and may(mine, entries[head][0]):
             streams.append(itertools.islice(entries, head, None))
     if not streams:
         return False
