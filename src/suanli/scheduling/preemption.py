@@ -8,6 +8,7 @@ nodes have room, so a one-device job costs one victim and a pass over 10,000 wai
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from operator import itemgetter
 
 from suanli.scheduling.inventory import FreeDevices
 from suanli.scheduling.model import Demand, RunningJob
@@ -95,7 +96,7 @@ def fewest_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Ite
         # One victim that frees enough here with the fewest devices, else the largest ones first.
         single = [(c.placement.count, order, c) for here, order, c in cands if here >= need]
         if single:
-            cost, first, victim = min(single, key=lambda e: e[:2])
+            cost, first, victim = min(single, key=_cost_then_order)
             chosen = [victim]
         else:
             chosen, got, cost, orders = [], 0, 0, []
@@ -112,3 +113,6 @@ def fewest_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Ite
         if best is None or (cost, first) < best[:2]:
             best = (cost, first, chosen)
     return best[2] if best is not None else None
+
+
+_cost_then_order = itemgetter(0, 1)
