@@ -95,7 +95,7 @@ class Pipeline:
         """Load every operator's lazily loaded resources (dictionaries, converters, heavy imports) now.
 
         A parent process calls this before forking its workers, so that they share the loaded tables
-        instead of each loading its own (about a third of a CPU-second per worker for ``zh-web``).
+        instead of each loading its own (about a quarter of a CPU-second per worker for ``zh-web``).
         """
         for _, op in (*self.map_steps, *self.dedup_steps):
             prepare = getattr(op, "prepare", None)
