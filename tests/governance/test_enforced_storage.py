@@ -153,3 +153,26 @@ def test_a_curation_whose_output_policy_forbids_fails_and_stores_nothing(platfor
     assert "placement policy forbids storing a new version of dataset ledger (core data)" in out["error"]
     assert [v["number"] for v in member.dataset_versions("bank", "ledger")] == [1]
     assert member.storage("bank")["reserved_bytes"] == 0
+
+
+def test_model_files_are_stored_under_policy_at_the_label_they_inherit(  # type: ignore[no-untyped-def]
+        platform, tmp_path: Path, no_storage_pool) -> None:
+    _, member = _world(platform)
+    member.create_dataset("bank", "ledger")
+    member.classify_dataset("bank", "ledger", "important")
+    member.upload_dataset("bank", "ledger", [_file(tmp_path, "l1.jsonl", 5)])
+    folder = tmp_path / "scorer"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"architectures": ["GPT2LMHeadModel"], "n_positions": 128}))
+    member.create_model("bank", "scorer")
+    member.create_model("bank", "open")
+    _enact(platform)
+    no_storage_pool.setenv("SUANLI_STORAGE_POOL", "hk-store")
+    # A model trained on important data is important: its files may not go to a store in HK.
+    err = _refused(lambda: member.upload_model("bank", "scorer", folder, dataset_version="ledger@1"))
+    assert err.message.startswith("placement policy forbids storing version 1 of model scorer (important data)")
+    assert "pool hk-store excluded by rule important-data-stays-home version 3" in err.message
+    assert member.model_versions("bank", "scorer") == []  # the refused version was never created
+    assert member.upload_model("bank", "open", folder)["status"] == "ready"  # public: no rule speaks
+    no_storage_pool.setenv("SUANLI_STORAGE_POOL", "sh-store")  # the tenant's own jurisdiction
+    assert member.upload_model("bank", "scorer", folder, dataset_version="ledger@1")["status"] == "ready"

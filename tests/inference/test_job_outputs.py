@@ -79,3 +79,26 @@ def test_a_succeeded_jobs_output_becomes_a_model_version(platform: Any, tmp_path
     )
     assert "symbolic link" in linked["output_error"]
     assert [v["number"] for v in member.model_versions("acme", "tiny")] == [1]
+
+
+def test_an_output_that_policy_forbids_to_store_is_refused_and_leaves_no_model(
+        platform: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.governance.test_enforced_storage import _enact, _world
+
+    _, member = _world(platform)  # tenant bank in CN-SH; pools hk-store (HK) and sh-store (CN-SH)
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text(json.dumps({"text": "账本"}) + "\n")
+    member.create_dataset("bank", "ledger")
+    member.classify_dataset("bank", "ledger", "important")
+    member.upload_dataset("bank", "ledger", [corpus])
+    _enact(platform)  # important data is stored only in the tenant's jurisdiction
+    monkeypatch.setenv("SUANLI_STORAGE_POOL", "hk-store")
+    job = member.submit_job("bank", command=[sys.executable, "-c", WRITE], datasets=["ledger"],
+                            output_model="ledger-model")
+    done = wait_for(platform, job_state(member, "bank", job["id"], "succeeded", "failed"))
+    assert done["state"] == "succeeded", member.job_logs("bank", job["id"])["data"]
+    shown = wait_for(platform, lambda: (s := member.job("bank", job["id"]))["output_error"] and s)
+    assert shown["output_error"].startswith(
+        f"placement policy forbids storing the output of job {job['id']} of model ledger-model (important data)")
+    assert shown["output_version_id"] is None
+    assert [m["name"] for m in member.models("bank")] == []  # the savepoint took the new model row back

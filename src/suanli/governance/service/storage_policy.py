@@ -12,7 +12,9 @@ workload with the dataset's classification, whenever a dataset's data is placed 
 - a server-side curation is submitted (its output is uploaded the same way, so it is checked again
   when it is stored);
 - a dataset's classification is raised (``PUT .../classification``): the data already stored must be
-  allowed to stay there under the new label.
+  allowed to stay there under the new label;
+- a model version is created or finalized through the registry, or registered from a job's output: the
+  model's files go to the same store, at the classification the model inherits from its training data.
 
 A store that no pool describes follows :mod:`suanli.governance.targets`: its jurisdiction is unknown, so
 it is allowed while no rule in force speaks about the workload (the embedded default has no rules: every
@@ -81,18 +83,29 @@ def storage_forbidden(session: Session, tenant_id: str, name: str, cls: DataClas
     return reason
 
 
-def require_dataset_storage(session: Session, dataset: Dataset, what: str, now: datetime,
-                            cls: DataClass | None = None) -> None:
-    """Refuse (422 ``placement_forbidden``) storing ``what`` of ``dataset`` when policy forbids it.
+def require_storage(session: Session, tenant_id: str, subject: str, cls: DataClass, what: str,
+                    now: datetime) -> None:
+    """Refuse (422 ``placement_forbidden``) storing ``what`` of ``subject`` (``cls`` data) when policy forbids it.
 
-    ``cls`` is the classification to check (default: the dataset's own label).
+    ``subject`` names the thing in words: ``dataset news``, ``model chat``.
     """
-    cls = classification_of(session, dataset.id) if cls is None else cls
-    reason = storage_forbidden(session, dataset.tenant_id, f"dataset {dataset.name}", cls, now)
+    reason = storage_forbidden(session, tenant_id, subject, cls, now)
     if reason is not None:
         raise PlacementForbidden(
-            f"placement policy forbids storing {what} of dataset {dataset.name} ({cls} data) in {TARGET}: "
-            f"{reason}",
-            details={"dataset": dataset.name, "classification": cls.label, "storage_pool": storage_pool_id(session),
+            f"placement policy forbids storing {what} of {subject} ({cls} data) in {TARGET}: {reason}",
+            details={"subject": subject, "classification": cls.label, "storage_pool": storage_pool_id(session),
                      "reason": reason},
         )
+
+
+def require_dataset_storage(session: Session, dataset: Dataset, what: str, now: datetime,
+                            cls: DataClass | None = None) -> None:
+    """:func:`require_storage` for a dataset; ``cls`` is the classification to check (default: its own label)."""
+    cls = classification_of(session, dataset.id) if cls is None else cls
+    require_storage(session, dataset.tenant_id, f"dataset {dataset.name}", cls, what, now)
+
+
+def require_model_storage(session: Session, tenant_id: str, model_id: str, name: str, what: str,
+                          now: datetime) -> None:
+    """:func:`require_storage` for a registry model, at the classification it inherited from its lineage."""
+    require_storage(session, tenant_id, f"model {name}", classification_of(session, model_id), what, now)

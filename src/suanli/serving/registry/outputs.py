@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from suanli.core.errors import InvalidInput, QuotaExceeded
 from suanli.core.ids import new_id
 from suanli.governance.service import lineage
+from suanli.governance.service.storage_policy import require_model_storage
 from suanli.serving.registry import storage
 from suanli.serving.registry.metadata import inspect_model_dir
 from suanli.state.models import Claimable, Tenant
@@ -67,6 +68,10 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
         session.add(model)
         session.flush()
     number = (session.scalar(select(func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
+    mounted = job.datasets[0] if job.datasets else None
+    dataset_version = f"{mounted['name']}@{mounted['number']}" if mounted else None
+    lineage.inherit_into_model(session, model.id, tenant.id, job.id, dataset_version)
+    require_model_storage(session, tenant.id, model.id, model.name, f"the output of job {job.id}", now)
     root = storage.version_dir(objects_dir, tenant.id, model.id, number)
     shutil.rmtree(root, ignore_errors=True)  # a copy of an earlier pass that did not commit
     for rel in files:
@@ -75,19 +80,19 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
         shutil.copyfile(folder / rel, target)
     sealed = storage.seal(root)
     facts = inspect_model_dir(root)
-    mounted = job.datasets[0] if job.datasets else None
     version = ModelVersion(
         id=new_id("mver"), tenant_id=tenant.id, model_id=model.id, number=number, status="ready",
         object_prefix=str(root.relative_to(objects_dir)), files=sealed,
         size_bytes=sum(int(str(f["size"])) for f in sealed.values()),
         architecture=facts.architecture, parameters=facts.parameters, tokenizer=facts.tokenizer,
         context_length=facts.context_length, training_job_id=job.id,
-        dataset_version=f"{mounted['name']}@{mounted['number']}" if mounted else facts.dataset_version,
+        dataset_version=dataset_version or facts.dataset_version,
         created_at=now, ready_at=now,
     )
     session.add(version)
     session.flush()
-    lineage.inherit_into_model(session, model.id, tenant.id, job.id, version.dataset_version)
+    if dataset_version is None and version.dataset_version:  # named only by the model folder itself
+        lineage.inherit_into_model(session, model.id, tenant.id, job.id, version.dataset_version)
     return version
 
 
@@ -112,7 +117,8 @@ class OutputRegistrar:
     def reconcile(self, session: Session, row: TrainingJob, now: datetime, worker: str) -> None:
         folder = output_dir(self.home, row.tenant_id, row.id)
         try:
-            version = register_output(session, row, folder, self.objects_dir, now)
+            with session.begin_nested():  # a refused output leaves no model row or label behind
+                version = register_output(session, row, folder, self.objects_dir, now)
         except (InvalidInput, QuotaExceeded) as exc:
             row.output_error = exc.message
             record(session, row, row.state, f"output not registered: {exc.message}", now)

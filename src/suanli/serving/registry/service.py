@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from suanli.core.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from suanli.core.ids import new_id
 from suanli.governance.service import lineage
+from suanli.governance.service.storage_policy import require_model_storage
 from suanli.serving.registry import storage
 from suanli.serving.registry.metadata import inspect_model_dir
 from suanli.state.models import Tenant, utcnow
@@ -116,6 +117,7 @@ def create_version(
         raise Conflict("another version was created at the same moment; retry") from None
     shutil.rmtree(root, ignore_errors=True)  # leftovers of a version whose creation rolled back
     lineage.inherit_into_model(session, model.id, tenant.id, training_job_id, dataset_version)
+    require_model_storage(session, tenant.id, model.id, model.name, f"version {number}", utcnow())
     return version
 
 
@@ -190,8 +192,12 @@ def finalize(
 
     ``expected`` (path to size) lets the uploader check that nothing is missing or truncated.
     """
-    _, version = _uploading(session, principal, tenant_ref, model_ref, ref)
+    tenant, version = _uploading(session, principal, tenant_ref, model_ref, ref)
     root = objects_dir / version.object_prefix
+    # A rule that came into force while the files travelled is obeyed here: the version stays unsealed.
+    model = session.get(ServedModel, version.model_id)
+    assert model is not None
+    require_model_storage(session, tenant.id, model.id, model.name, f"version {version.number}", utcnow())
     received = storage.partial_files(root)
     if expected is not None and received != expected:
         missing = sorted(set(expected) - set(received))
