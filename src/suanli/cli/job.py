@@ -125,6 +125,17 @@ def logs(job: str, tenant: TenantOpt = None,
             time.sleep(0.5)
 
 
+@app.command("delete-checkpoints")
+def delete_checkpoints(job: str, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Delete a finished job's checkpoints (storage is billed while they stay); refused while it may resume."""
+    with client() as c:
+        freed = c.delete_job_checkpoints(tenant or c.me()["tenant"], job)
+    if as_json:
+        print_json(freed)
+    else:
+        console.print(f"{job}: deleted {freed['files']} checkpoint file(s), {freed['bytes']:,} bytes")
+
+
 @app.command("cancel")
 def cancel(job: str, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """Cancel a job: a waiting one at once, a running one with SIGTERM, a grace period, then SIGKILL."""

@@ -71,6 +71,11 @@ class TrainingCalls(Transport):
                                               params={"offset": offset})
         return result
 
+    def delete_job_checkpoints(self, tenant: str, job: str) -> dict[str, Any]:
+        """Delete a finished job's checkpoints; answers ``{"job_id", "files", "bytes"}`` freed."""
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/jobs/{job}/checkpoints")
+        return result
+
     def cancel_job(self, tenant: str, job: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/jobs/{job}/cancel")
         return result

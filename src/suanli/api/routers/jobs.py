@@ -18,7 +18,7 @@ from suanli.core.errors import Unavailable
 from suanli.governance.classification import DataClass
 from suanli.governance.service import lineage
 from suanli.state.training import TrainingJob
-from suanli.training import jobs
+from suanli.training import checkpoints, jobs
 from suanli.training.controller import JobController
 
 router = APIRouter(tags=["jobs"])
@@ -164,14 +164,33 @@ def job_events(tenant: str, job: str, ctx: CtxDep) -> list[EventOut]:
 def job_logs(tenant: str, job: str, ctx: CtxDep, request: Request,
              offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
              limit: Annotated[int, Query(ge=1, le=1 << 20)] = 1 << 16) -> LogChunk:
-    runner = request.app.state.runner
-    controller = next((c for c in (runner.controllers if runner else []) if isinstance(c, JobController)), None)
+    controller = _controller(request, "logs")
     with ctx.tx() as s:
-        found = jobs.get(s, ctx.principal, tenant, job)
-        if controller is None:
-            raise Unavailable("this server runs no job controller, so it has no job logs")
-        data = controller.logs(s, found, offset, limit)
+        data = controller.logs(s, jobs.get(s, ctx.principal, tenant, job), offset, limit)
     return LogChunk(offset=offset, next_offset=offset + len(data), data=data.decode("utf-8", "replace"))
+
+
+class CheckpointsDeleted(Out):
+    job_id: str
+    files: int
+    bytes: int
+
+
+def _controller(request: Request, what: str) -> JobController:
+    runner = request.app.state.runner
+    found = next((c for c in (runner.controllers if runner else []) if isinstance(c, JobController)), None)
+    if found is None:
+        raise Unavailable(f"this server runs no job controller, so it has no job {what}")
+    return found
+
+
+@router.delete(PREFIX + "/{job}/checkpoints", response_model=CheckpointsDeleted, name="jobs.checkpoints.delete")
+def delete_checkpoints(tenant: str, job: str, ctx: CtxDep, request: Request) -> CheckpointsDeleted:
+    """Delete a finished job's checkpoints (billed by the GB-hour while they stay); 409 while it may resume."""
+    home = _controller(request, "checkpoints").home
+    with ctx.tx() as s:
+        freed = checkpoints.delete(s, ctx.principal, tenant, job, home)
+    return CheckpointsDeleted(job_id=freed.job_id, files=freed.files, bytes=freed.bytes)
 
 
 @router.post(PREFIX + "/{job}/cancel", response_model=JobOut, name="jobs.cancel")
