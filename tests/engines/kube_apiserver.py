@@ -79,14 +79,33 @@ current-context: east
     def run_pods(self, name: str, output: str, namespace: str = "suanli") -> None:
         job = self.job(name, namespace)
         for index in range(job["spec"].get("completions", 1)):
-            pod = f"{name}-{index}-x{index}"
-            labels = {**job["spec"]["template"]["metadata"]["labels"], "job-name": name}
-            self.pods[pod] = {"apiVersion": "v1", "kind": "Pod", "metadata": {
-                "name": pod, "namespace": namespace, "labels": labels,
-                "annotations": {"batch.kubernetes.io/job-completion-index": str(index)}},
-                "status": {"phase": "Running"}}
+            pod = self._pod(job, name, index, namespace, {"phase": "Running"})
             self.logs[pod] = output if index == 0 else ""
         job["status"] = {"active": len(self.pods)}
+
+    def pend_pods(self, name: str, namespace: str = "suanli") -> None:
+        """Rank 0's pod pulls its image; every other rank's pod finds no node (what a real cluster reports)."""
+        job = self.job(name, namespace)
+        for index in range(job["spec"].get("completions", 1)):
+            if index == 0:
+                status = {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}],
+                          "containerStatuses": [{"name": "main", "ready": False, "restartCount": 0, "image": "x",
+                                                 "imageID": "", "state": {"waiting": {
+                                                     "reason": "ContainerCreating", "message": ""}}}]}
+            else:
+                status = {"phase": "Pending", "conditions": [{
+                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                    "message": "0/3 nodes are available: 1 Insufficient nvidia.com/gpu."}]}
+            self._pod(job, name, index, namespace, status)
+        job["status"] = {"active": len(self.pods)}
+
+    def _pod(self, job: dict[str, Any], name: str, index: int, namespace: str, status: dict[str, Any]) -> str:
+        pod = f"{name}-{index}-x{index}"
+        labels = {**job["spec"]["template"]["metadata"]["labels"], "job-name": name}
+        self.pods[pod] = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": pod, "namespace": namespace, "labels": labels,
+            "annotations": {"batch.kubernetes.io/job-completion-index": str(index)}}, "status": status}
+        return pod
 
     def finish(self, name: str, exit_code: int, namespace: str = "suanli") -> None:
         job = self.job(name, namespace)

@@ -66,6 +66,14 @@ def test_a_gang_runs_as_pinned_kubernetes_objects(platform, kube: KubeApiServer,
     assert pod["containers"][0]["image"] == IMAGE
     assert kube.job(name)["spec"]["completions"] == 2
 
+    # Until every rank's pod runs, the job is starting, with Kubernetes' own reason.
+    created = wait_for(platform, job_state(member, "acme", job["id"], "starting"))
+    assert created["pending_reason"] == "waiting in Kubernetes: 0 of 2 pod(s) running; its pods are being created"
+    kube.pend_pods(name)
+    pending = wait_for(platform, lambda: (j := member.job("acme", job["id"]))["pending_reason"] != created[
+        "pending_reason"] and j)
+    assert pending["state"] == "starting" and pending["pending_reason"] == (
+        f"waiting in Kubernetes: 0 of 2 pod(s) running; pod {name}-0-x0 waits for its container (ContainerCreating: )")
     kube.run_pods(name, "step 10 loss 3.21\n")
     wait_for(platform, job_state(member, "acme", job["id"], "running"))
     assert "loss 3.21" in member.job_logs("acme", job["id"])["data"]
@@ -108,3 +116,21 @@ def test_bad_kubernetes_configs_are_refused(platform, tmp_path: Path) -> None:  
                           ({**good, "resource_names": {"no-such-kind": "x/y"}}, "no-such-kind")):
         with pytest.raises(InvalidInput, match=match):
             admin.create_cluster("east", engine="kubernetes", config=config)
+
+
+def test_the_waiting_reason_is_the_first_waiting_pods_in_kubernetes_words() -> None:
+    from suanli.engines.kubernetes import waiting_reason
+
+    def pod(name: str, status: dict[str, Any]) -> dict[str, Any]:
+        return {"metadata": {"name": name}, "status": status}
+
+    unschedulable = {"phase": "Pending", "conditions": [
+        {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+         "message": "0/3 nodes are available: 3 Insufficient huawei.com/Ascend910."}]}
+    running = {"phase": "Running"}
+    assert waiting_reason([pod("b", unschedulable), pod("a", running)], 2) == (
+        "waiting in Kubernetes: 1 of 2 pod(s) running; pod b is not scheduled "
+        "(Unschedulable: 0/3 nodes are available: 3 Insufficient huawei.com/Ascend910.)")
+    assert waiting_reason([pod("a", running), pod("b", {"phase": "Succeeded"})], 2) is None
+    assert waiting_reason([pod("a", {"phase": "Pending"})], 1) == (
+        "waiting in Kubernetes: 0 of 1 pod(s) running; pod a is pending")

@@ -150,7 +150,13 @@ class KubernetesEngine:
             reason = conditions["Failed"].get("reason", "")
             code = self._exit_code(handle)
             return RunStatus("failed", exit_code=code, message=f"Kubernetes: {reason}".strip(": "))
-        return RunStatus("running")
+        spec = job.get("spec") or {}
+        ranks = int(spec.get("completions") or spec.get("parallelism") or 1)
+        if int(status.get("ready") or 0) >= ranks:
+            return RunStatus("running")
+        pods = self.api.pods(handle["namespace"], f"job-name={handle['name']}")
+        waiting = waiting_reason(pods, ranks)
+        return RunStatus("running") if waiting is None else RunStatus("starting", message=waiting)
 
     def _exit_code(self, handle: Mapping[str, Any]) -> int | None:
         for pod in self.api.pods(handle["namespace"], f"job-name={handle['name']}"):
@@ -216,6 +222,34 @@ def _pinned(nodes: list[str], name: str) -> Manifest:
         affinity["podAntiAffinity"] = {"requiredDuringSchedulingIgnoredDuringExecution": [
             {"labelSelector": {"matchLabels": {"suanli.io/job": name}}, "topologyKey": HOSTNAME}]}
     return affinity
+
+
+def waiting_reason(pods: list[Manifest], ranks: int) -> str | None:
+    """Why a gang of ``ranks`` pods is not all running yet, in Kubernetes' own words; None once it is.
+
+    A pod waits to be scheduled (``PodScheduled`` false: ``Unschedulable`` with the scheduler's message,
+    for example no node with free GPUs, or a gang scheduler holding the group) or for its containers
+    (``ContainerCreating``, ``ImagePullBackOff``...). Until every rank runs, the job is ``starting``.
+    """
+    started = [p for p in pods if (p.get("status") or {}).get("phase") in ("Running", "Succeeded", "Failed")]
+    if len(started) >= ranks:
+        return None
+    head = f"waiting in Kubernetes: {len(started)} of {ranks} pod(s) running"
+    for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
+        status = pod.get("status") or {}
+        if status.get("phase") not in (None, "Pending"):
+            continue
+        name = pod["metadata"]["name"]
+        for c in status.get("conditions") or []:
+            if c.get("type") == "PodScheduled" and c.get("status") == "False":
+                return f"{head}; pod {name} is not scheduled ({c.get('reason', '')}: {c.get('message', '')})"
+        for c in status.get("containerStatuses") or []:
+            held = (c.get("state") or {}).get("waiting")
+            if held:
+                why = f"{held.get('reason', '')}: {held.get('message', '')}"
+                return f"{head}; pod {name} waits for its container ({why})"
+        return f"{head}; pod {name} is pending"
+    return f"{head}; its pods are being created"
 
 
 class ClientApi:
