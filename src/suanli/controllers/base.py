@@ -17,6 +17,11 @@ class Controller(Protocol):
     ``reconcile`` runs inside the transaction that releases the claim, so its database writes
     commit exactly when the claim is released with the right lease token; any side effect outside
     the database must be idempotent, because a crash may repeat it on the next pass.
+
+    A controller may also have ``prepare(db, now)``, which the runner calls before each pass's claim,
+    outside any transaction: for reading (in :meth:`~suanli.state.db.Database.read_session`) what the
+    pass would otherwise read while holding SQLite's write lock. ``reconcile`` must check what it
+    assumed still holds.
     """
 
     name: ClassVar[str]

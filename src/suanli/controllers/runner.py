@@ -82,6 +82,12 @@ class ControllerRunner:
         return done
 
     def _pass(self, c: Controller) -> int:
+        prepare = getattr(c, "prepare", None)  # optional: reading work done before the claim's transaction
+        if prepare is not None:
+            try:
+                prepare(self.db, utcnow())
+            except Exception:  # the pass then does the work itself
+                log.exception("controller %s could not prepare its pass", c.name)
         ids, token = claims.claim(
             self.db, c.model, c.needs_work(), worker=self.worker, now=utcnow(), lease=LEASE, limit=BATCH
         )

@@ -21,10 +21,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+READ_ONLY = "suanli_read_only"
+"""Execution option of a :meth:`Database.read_session`'s connection."""
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Take the write lock at BEGIN: a read that later writes cannot then fail with "database is locked"
-    # half-way through, and claims (SELECT then UPDATE) are atomic across processes.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # half-way through, and claims (SELECT then UPDATE) are atomic across processes. A read-only session
+    # begins deferred: it reads one consistent snapshot (WAL) and never blocks the writer.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -63,6 +68,18 @@ class Database:
             except BaseException:
                 s.rollback()
                 raise
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only, rolled back at the end: on SQLite it does not take the write lock.
+
+        For long reads (a scheduling pass's snapshot) that would otherwise hold SQLite's single write lock
+        while every request waits. Writing in it is a mistake that SQLite may refuse. The objects read stay
+        usable (detached, not expired) after it ends.
+        """
+        with self.sessions() as s:  # closing returns the connection, whose transaction the pool rolls back
+            s.connection(execution_options={READ_ONLY: True})
+            yield s
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""

@@ -13,6 +13,12 @@ A pass, in order:
 3. schedule: the core's :func:`~suanli.scheduling.schedule` over the snapshot; admissions are launched,
    preemptions signalled, pending reasons and estimated starts stored.
 
+Before the pass's transaction, :meth:`JobController.prepare` reads the snapshot and runs step 3's
+scheduling in a read-only session (on SQLite it takes no write lock, so API writes do not wait for it);
+the pass applies those decisions when the policy, permits and quotas they assumed are unchanged, reading
+every job and node they touch again (else it snapshots and schedules inside the transaction, as tests
+that call ``reconcile`` directly always do).
+
 Engine calls happen inside the pass's transaction; they are idempotent (a launch that was not committed
 is adopted by the next launch of the same start), so a crash anywhere leaves state the next pass repairs.
 """
@@ -23,24 +29,29 @@ import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from suanli.engines import connect
 from suanli.engines.base import Engine, LaunchSpec, RunStatus
 from suanli.engines.local import LocalEngine
+from suanli.governance.service import enforcement
 from suanli.objects import store_from_env
 from suanli.objects.store import ObjectStore
-from suanli.scheduling import Decisions, policy_named, schedule
+from suanli.scheduling import Decisions, Placement, policy_named, schedule
+from suanli.state.db import Database
+from suanli.state.governance import PolicyDocument
 from suanli.state.models import Claimable
 from suanli.state.training import (
     ACTIVE_STATES,
     JOBS_TABLE,
     LOCAL_CLUSTER,
+    WAITING_STATES,
     ComputeCluster,
     ComputeNode,
     SchedulerLease,
@@ -49,7 +60,7 @@ from suanli.state.training import (
 from suanli.training import clusters, mounts
 from suanli.training.jobs import record
 from suanli.training.outputs import output_dir
-from suanli.training.snapshot import World, at, build, node_names, placement_json
+from suanli.training.snapshot import World, at, build, node_names, placement_json, quotas
 
 log = logging.getLogger("suanli.training")
 
@@ -63,11 +74,25 @@ DUTY_FACTOR = 5.0
 """Passes closer together than this are skipped (``SUANLI_SCHEDULER_MIN_INTERVAL_S``)."""
 _EXPLAIN = (
     update(JOBS_TABLE)
-    .where(JOBS_TABLE.c.id == bindparam("b_id"))
+    .where(JOBS_TABLE.c.id == bindparam("b_id"),  # a job cancelled since a prepared snapshot keeps no reason
+           or_(*(JOBS_TABLE.c.state == literal(state) for state in sorted(WAITING_STATES))))
     .values(pending_reason=bindparam("reason"), estimated_start_at=bindparam("start"),
             queue_position=bindparam("position"))
 )
 NODE_LOST_EVENT = "node {node} stopped heartbeating"
+PLAN_TTL = timedelta(seconds=5)
+"""A prepared plan older than this when its pass runs is dropped (the pass schedules afresh)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A pass's decisions, computed from a read-only snapshot before the pass's transaction, and what they
+    assumed (compared again inside it)."""
+
+    world: World
+    decisions: Decisions
+    at: datetime
+    assumed: tuple[object, ...]
 
 
 class JobController:
@@ -96,6 +121,9 @@ class JobController:
         self._pruned_at = float("-inf")
         self._remote: dict[str, tuple[str, Engine]] = {}  # cluster id -> (its config, its engine)
         self._inventory_at: dict[str, float] = {}  # cluster id -> monotonic time of the last inventory
+        self._driven: frozenset[str] | None = None  # engines and local nodes of the last pass (for prepare)
+        self._own_local: tuple[str, ...] = ()
+        self._plan: Plan | None = None
 
     @property
     def store(self) -> ObjectStore:
@@ -107,10 +135,31 @@ class JobController:
     def needs_work(self) -> ColumnElement[bool]:
         return SchedulerLease.id == "scheduler"  # a pass on every tick
 
-    def reconcile(self, session: Session, row: SchedulerLease, now: datetime, worker: str) -> None:
+    def _due(self, row: SchedulerLease, now: datetime) -> bool:
         # A pass holds SQLite's write lock: keep passes at most a fifth of the time (Slurm's sched_min_interval).
         gap = max(self.min_interval_s, DUTY_FACTOR * self._last_duration_s) if self.min_interval_s > 0 else 0.0
-        if row.last_pass_at is not None and (now - row.last_pass_at).total_seconds() < gap:
+        return row.last_pass_at is None or (now - row.last_pass_at).total_seconds() >= gap
+
+    def prepare(self, db: Database, now: datetime) -> None:
+        """Before the pass's transaction: snapshot the queue and schedule it in a read-only session.
+
+        Reading thousands of waiting jobs and scheduling them is most of a pass; done here, on SQLite it no
+        longer holds the one write lock that every API request waits for. The pass then applies these
+        decisions when what they assumed still holds (see :meth:`_planned`), else it schedules again.
+        """
+        self._plan = None
+        if self._driven is None:  # the first pass learns which engines and local nodes this server drives
+            return
+        with db.read_session() as s:
+            lease = s.get(SchedulerLease, "scheduler")
+            if lease is None or not self._due(lease, now):
+                return
+            world = build(s, self._driven, now, self._own_local)
+            decisions = schedule(world.snapshot, self.policy, now.timestamp())
+            self._plan = Plan(world, decisions, now, self._assumptions(s, world, now))
+
+    def reconcile(self, session: Session, row: SchedulerLease, now: datetime, worker: str) -> None:
+        if not self._due(row, now):
             return
         started = time.monotonic()
         row.last_pass_at = now
@@ -132,8 +181,27 @@ class JobController:
         self.check_nodes(session, now)
         self.observe(session, now)
         session.flush()
-        world = build(session, driven, now, own_local)
-        self.apply(session, world, schedule(world.snapshot, self.policy, now.timestamp()), now)
+        self._driven, self._own_local = frozenset(driven), tuple(own_local)
+        planned = self._planned(session, now)
+        if planned is None:
+            world = build(session, driven, now, own_local)
+            planned = world, schedule(world.snapshot, self.policy, now.timestamp())
+        self.apply(session, *planned, now)
+
+    def _assumptions(self, session: Session, world: World, now: datetime) -> tuple[object, ...]:
+        """What a plan's decisions rest on beyond the rows :meth:`apply` checks one by one: the policy in
+        force, each job's permitted clusters and the quotas."""
+        permits = enforcement.job_permits(session, {c.id: c.name for c in world.clusters.values()}, now)
+        return session.scalar(select(func.max(PolicyDocument.version))), permits, quotas(session)
+
+    def _planned(self, session: Session, now: datetime) -> tuple[World, Decisions] | None:
+        """The prepared decisions, if still fresh and what they assumed still holds; None: schedule again."""
+        plan, self._plan = self._plan, None
+        if plan is None or not timedelta(0) <= now - plan.at <= PLAN_TTL:
+            return None
+        if self._assumptions(session, plan.world, now) != plan.assumed:
+            return None
+        return plan.world, plan.decisions
 
     def _sync_remote(self, session: Session, now: datetime) -> set[str]:
         """Read the machines of remote clusters (every few seconds); the engine names this server drives."""
@@ -246,9 +314,14 @@ class JobController:
     # 3. decisions ----------------------------------------------------------------------------------
 
     def apply(self, session: Session, world: World, decisions: Decisions, now: datetime) -> None:
+        """Carry out a pass's decisions. The world may be a snapshot taken before this transaction (a
+        prepared plan), so each row is read again here and a decision whose job was cancelled, whose victim
+        already stopped or whose nodes were cordoned, lost or shrunk since is skipped (the next pass decides
+        again)."""
         for a in decisions.admitted:
             job = session.get(TrainingJob, a.job_id)
-            assert job is not None
+            if job is None or job.state not in WAITING_STATES or not self._still_usable(session, a.placement):
+                continue
             cluster_ids = {world.nodes[n].cluster_id for n in a.placement.node_names}
             if len(cluster_ids) != 1:
                 job.pending_reason = "the only placement found spans clusters; waiting"
@@ -259,11 +332,16 @@ class JobController:
             names = node_names(a.placement, world.nodes)
             record(session, job, "admitted", f"admitted on {', '.join(n for n, _ in names)}"
                    + (" (borrowed quota)" if a.borrowed else ""), now)
-            self._launch(session, job, world.clusters[job.cluster_id], names, now)
+            cluster = session.get(ComputeCluster, job.cluster_id)
+            assert cluster is not None
+            self._launch(session, job, cluster, names, now)
         for p in decisions.preempted:
-            victim = world.active[p.job_id]
-            if victim.stop_reason is None:
+            victim = session.get(TrainingJob, p.job_id)
+            if victim is not None and victim.state in ACTIVE_STATES and victim.stop_reason is None:
                 self._stop(session, victim, now, "preempt", p.grace_s, p.reason)
+        for job_id, reason in world.blocked.items():
+            if reason != world.waiting[job_id].reason:
+                enforcement.record_blocked(session, job_id, world.tenants[job_id], reason, now)
         changed = []
         kinds = {j.id: j.demand.kind for j in world.snapshot.pending} if world.held_back else {}
         for position, w in enumerate(decisions.pending):  # in the policy's order
@@ -274,6 +352,15 @@ class JobController:
                 changed.append({"b_id": w.job_id, "reason": reason, "start": start, "position": position})
         if changed:  # one executemany, only for what changed: a pass over a long queue writes little
             session.execute(_EXPLAIN, changed)
+
+    @staticmethod
+    def _still_usable(session: Session, placement: Placement) -> bool:
+        for node_id, devices in placement.devices:
+            node = session.get(ComputeNode, node_id)
+            if (node is None or not node.healthy or node.schedulable != "ready"
+                    or max(devices, default=-1) >= node.accelerator_count):
+                return False
+        return True
 
     def _launch(self, session: Session, job: TrainingJob, cluster: ComputeCluster,
                 devices: tuple[tuple[str, tuple[int, ...]], ...], now: datetime) -> None:

@@ -71,7 +71,9 @@ class World:
     """Nodes per accelerator kind left out of the pass: cordoned, draining or unhealthy."""
     blocked: dict[str, str] = field(default_factory=dict)
     """Waiting jobs left out of the pass because placement policy forbids every cluster, with the reason
-    (already stored as their pending reason by :func:`build`)."""
+    (to store as their pending reason, and audit, when it changed)."""
+    tenants: dict[str, str] = field(default_factory=dict)
+    """The tenant of each waiting job."""
 
 
 _WAITING_COLUMNS = (
@@ -83,7 +85,7 @@ _WAITING_COLUMNS = (
 
 
 def build(session: Session, engines: Collection[str], now: datetime, own_local: Collection[str] = ()) -> World:
-    """The snapshot of every schedulable node of clusters whose engine this server runs.
+    """The snapshot of every schedulable node of clusters whose engine this server runs (reads only).
 
     Of the ``local`` cluster only this box's nodes (``own_local``) count: with several servers on one
     PostgreSQL, each launches local work on its own box only.
@@ -128,13 +130,13 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             off[forbidden] = frozenset(n.id for n in usable.values() if n.cluster_id in forbidden)
     blocked: dict[str, str] = {}
     query = select(*_WAITING_COLUMNS).where(TrainingJob.state.in_(WAITING_STATES)).order_by(TrainingJob.id)
+    tenants: dict[str, str] = {}
     for (job_id, tenant, count, kind, memory_gb, nodes, priority, created, attained, limit, preemptions, queued,
          reason, estimate, position) in session.execute(query):
         waiting[job_id] = Waiting(reason, estimate, position)
+        tenants[job_id] = tenant
         if job_id in permits.blocked:
             blocked[job_id] = permits.blocked[job_id]
-            if reason != blocked[job_id]:
-                enforcement.record_blocked(session, job_id, tenant, blocked[job_id], now)
             continue
         banned = permits.forbidden.get(job_id)
         pending.append(Job(
@@ -144,7 +146,7 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             excluded_nodes=off[banned] if banned is not None else frozenset(),
         ))
     snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
-    return World(snapshot, usable, clusters, active, waiting, held_back, blocked)
+    return World(snapshot, usable, clusters, active, waiting, held_back, blocked, tenants)
 
 
 def fill_order(session: Session, clusters: dict[str, ComputeCluster], nodes: Iterable[ComputeNode],
