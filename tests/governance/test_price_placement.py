@@ -60,3 +60,31 @@ def test_a_one_device_job_goes_to_the_cheaper_cluster(db: Database, tmp_path: Pa
     j = submit(db, None, count=1)
     run_pass(db, controller, now + timedelta(seconds=1))
     assert job(db, j).cluster_id == ids["b"]
+
+
+def test_price_comes_before_best_fit_and_follows_a_price_change(db: Database, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    ids = seed(db, now, {"a": "30", "b": "20"})
+    engine = RecordingEngine()
+    controller = JobController(tmp_path, engines={"fake": engine}, min_interval_s=0)
+    seven = submit(db, None, count=7)
+    run_pass(db, controller, now + timedelta(seconds=1))
+    assert job(db, seven).cluster_id == ids["b"]  # the cheaper one; b has one device left
+    with db.session() as s:  # a becomes the cheapest from now + 2 s
+        catalog.add_price(s, ADMIN, "a-pool", sku=H100, unit_price=Decimal("10"),
+                          effective=now + timedelta(seconds=2), now=now + timedelta(seconds=1))
+    one = submit(db, None, count=1)
+    run_pass(db, controller, now + timedelta(seconds=3))
+    # Best fit alone would take b's last device; a is cheaper now, and price comes first.
+    assert job(db, one).cluster_id == ids["a"]
+
+
+def test_a_gang_never_spans_two_clusters(db: Database, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    seed(db, now, {"a": "30", "b": "20"})
+    engine = RecordingEngine()
+    controller = JobController(tmp_path, engines={"fake": engine}, min_interval_s=0)
+    gang = submit(db, None, count=16)  # two whole nodes: the three clusters have one each
+    run_pass(db, controller, now + timedelta(seconds=1))
+    row = job(db, gang)
+    assert row.state == "pending" and gang not in engine.launched

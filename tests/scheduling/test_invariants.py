@@ -30,10 +30,14 @@ POLICY_NAMES = ("fifo", "sjf-oracle", "tiresias", "suanli")
 @st.composite
 def clusters(draw: st.DrawFn) -> Cluster:
     n = draw(st.integers(1, 6))
+    tiers = {"s0": 0, "s1": draw(st.integers(0, 1))}  # one site, or two clusters priced alike or not
+    sites = draw(st.sampled_from((("s0",), ("s0", "s1"))))
     nodes = []
     for i in range(n):
         kind = draw(st.sampled_from(KINDS))
-        nodes.append(Node(f"n{i}", kind, draw(st.sampled_from((2, 4, 8))), rack=f"r{i // 2}"))
+        site = draw(st.sampled_from(sites))
+        nodes.append(Node(f"n{i}", kind, draw(st.sampled_from((2, 4, 8))), rack=f"{site}r{i // 2}", site=site,
+                          tier=tiers[site]))
     return Cluster(tuple(nodes))
 
 
@@ -83,11 +87,13 @@ def check(snap: Snapshot, d: Decisions) -> None:
     for r in snap.running:
         key = (r.job.tenant, r.placement.kind)
         usage[key] = usage.get(key, 0) + r.placement.count
+    sites = {n.name: n.site for n in snap.cluster.nodes}
     for a in d.admitted:
         job = jobs_by_id[a.job_id]
         pl = a.placement
-        # Gang: the whole demand, never part of it, on the shape the machine model asks for.
+        # Gang: the whole demand, never part of it, on the shape the machine model asks for, in one site.
         assert pl.count == job.demand.count
+        assert len({sites[name] for name, _ in pl.devices}) == 1, "a gang spans two sites"
         node_size = max(n.devices for n in snap.cluster.nodes if n.kind == pl.kind)
         assert len(pl.devices) == gang_shape(job.demand, node_size)[0]
         assert job.demand.kind in (None, pl.kind)

@@ -54,3 +54,31 @@ def test_excluded_nodes_are_avoided() -> None:
     p = place(free, "nvidia-h100", Demand(8), exclude={0})
     assert p is not None and p.node_names == ("n1",)
     assert place(free, "nvidia-h100", Demand(8), exclude={0, 1}) is None
+
+
+def _two_sites(cheap_tier: int = 0) -> Cluster:
+    """Site "dear" (tier 1) listed first, then site "cheap": two nodes of 8 each."""
+    return Cluster(tuple(
+        Node(f"{site}{i}", "nvidia-h100", 8, rack=f"{site}-r", site=site, tier=tier)
+        for site, tier in (("dear", 1), ("cheap", cheap_tier)) for i in range(2)))
+
+
+def test_a_one_node_job_takes_the_lowest_tier_before_the_best_fit() -> None:
+    # dear0 has exactly one idle device (the best fit), but the cheaper site has room: it wins.
+    free = FreeDevices(_two_sites(), [running(job("a", 7), "nvidia-h100", ("dear0", tuple(range(7))))])
+    p = place(free, "nvidia-h100", Demand(1))
+    assert p is not None and p.node_names == ("cheap0",)
+    # Within one tier, best fit as ever.
+    free = FreeDevices(_two_sites(cheap_tier=1), [running(job("a", 7), "nvidia-h100", ("dear0", tuple(range(7))))])
+    p = place(free, "nvidia-h100", Demand(1))
+    assert p is not None and p.node_names == ("dear0",)
+
+
+def test_a_gang_stays_in_one_site_the_cheapest_that_holds_it() -> None:
+    free = FreeDevices(_two_sites(), [])
+    p = place(free, "nvidia-h100", Demand(16))
+    assert p is not None and set(p.node_names) == {"cheap0", "cheap1"}
+    # One idle node in each site: 16 devices are idle, but no one site holds the gang.
+    busy = [running(job("a", 8), "nvidia-h100", ("dear1", tuple(range(8)))),
+            running(job("b", 8), "nvidia-h100", ("cheap1", tuple(range(8))))]
+    assert place(FreeDevices(_two_sites(), busy), "nvidia-h100", Demand(16)) is None

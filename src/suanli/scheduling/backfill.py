@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from suanli.scheduling.inventory import FreeDevices
 from suanli.scheduling.model import Demand, RunningJob
 from suanli.scheduling.placement import gang_shape
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +54,8 @@ def reserve(free: FreeDevices, job_id: str, kind: str, demand: Demand, running: 
         # Nobody's end is known: drain the nodes with the most idle devices, start time unknown.
         ready0 = sorted((-len(free.free[i]), i) for i, n in enumerate(free.nodes)
                         if n.kind == kind and n.devices >= per and i not in exclude)
-        if len(ready0) < nodes:
-            return None
-        return Reservation(job_id, kind, frozenset(i for _, i in ready0[:nodes]), None)
+        chosen0 = _one_site(free, ready0, nodes)
+        return None if chosen0 is None else Reservation(job_id, kind, frozenset(i for *_, i in chosen0), None)
     releases: dict[int, list[tuple[float, int]]] = {}
     index, idle = free.index, free.free
     for r in running:
@@ -79,9 +81,21 @@ def reserve(free: FreeDevices, job_id: str, kind: str, demand: Demand, running: 
             if have < per:
                 continue  # devices held by jobs of this pass: not known when they end
         ready.append((t, -len(idle[i]), i))
-    if len(ready) < nodes:
-        return None
     ready.sort()
-    chosen = ready[:nodes]
+    chosen = _one_site(free, ready, nodes)
+    if chosen is None:
+        return None
     start = max(t for t, _, _ in chosen)
     return Reservation(job_id, kind, frozenset(i for _, _, i in chosen), None if math.isinf(start) else start)
+
+
+def _one_site(free: FreeDevices, ranked: list[T], nodes: int) -> list[T] | None:
+    """The first ``nodes`` of ``ranked`` (best first, each ending in a node index) that share a site: those of
+    the site whose ``nodes``-th best comes first; None when no site has that many."""
+    by_site: dict[str, list[T]] = {}
+    for entry in ranked:
+        group = by_site.setdefault(free.nodes[entry[-1]].site, [])
+        group.append(entry)
+        if len(group) == nodes:
+            return group
+    return None

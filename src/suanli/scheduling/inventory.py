@@ -121,13 +121,17 @@ class _Layout:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self.nodes = list(cluster.nodes)
+        self.nodes = sorted(cluster.nodes, key=_tier)  # stable: topology order within a tier
         self.index = {n.name: i for i, n in enumerate(self.nodes)}
         self.rows = [tuple(range(n.devices)) for n in self.nodes]
         self.devices = [frozenset(r) for r in self.rows]
         self.node_size: dict[str, int] = {}
         for n in self.nodes:
             self.node_size[n.kind] = max(self.node_size.get(n.kind, 0), n.devices)
+
+
+def _tier(node: Node) -> int:
+    return node.tier
 
 
 _last: list[_Layout] = []

@@ -20,6 +20,10 @@ class Node:
 
     ``nvlink_domain`` defaults to the node itself (devices on one node share a fast fabric); a multi-node
     NVLink system (GB200 NVL72, an HCCS super-pod) names the same domain on several nodes.
+    ``site`` is the cluster the node belongs to when one scheduler serves several (a gang never spans two
+    sites: their engines, networks and file systems are apart). ``tier`` is the order in which sites are
+    filled, lowest first (the live side gives cheaper clusters lower tiers); one-node jobs weigh it before
+    best fit, gangs take the lowest-tier site that holds them.
     """
 
     name: str
@@ -27,6 +31,8 @@ class Node:
     devices: int
     rack: str = "rack-0"
     nvlink_domain: str = ""
+    site: str = ""
+    tier: int = 0
 
     def __post_init__(self) -> None:
         if self.devices < 0:

@@ -4,6 +4,10 @@ Rules, in order: a job that fits on one node runs on one node, on the node that 
 keeps whole nodes whole for the large jobs in the queue); a multi-node job takes whole nodes, from a single
 NVLink domain when one has room, else from a single rack, else from the fewest racks; ties go to the
 lowest node in topology order, which packs racks one after another instead of scattering work.
+
+When nodes belong to several sites (clusters), a gang stays inside one site, and lower-tier sites come
+first: a one-node job takes the lowest tier with room (best fit within it), a gang the lowest-tier site
+that holds it. With one site (a simulation, a single cluster) the rules above are all there is.
 """
 
 from __future__ import annotations
@@ -41,7 +45,10 @@ def place(free: FreeDevices, kind: str, demand: Demand,
 
 
 def _one_node(free: FreeDevices, kind: str, count: int, exclude: Collection[int]) -> Placement | None:
-    buckets = free.buckets[kind]
+    # Nodes are in tier order, so a bucket's lowest index is its lowest tier: the best fit of the lowest
+    # tier wins, and a tier-0 candidate cannot be beaten (the only case with one site).
+    buckets, nodes = free.buckets[kind], free.nodes
+    best: int | None = None
     for c in range(count, len(buckets)):
         bucket = buckets[c]
         if not bucket:
@@ -53,8 +60,11 @@ def _one_node(free: FreeDevices, kind: str, count: int, exclude: Collection[int]
             i = min(cands)
         else:
             i = min(bucket)
-        return Placement(kind, (free.pick(i, count),))
-    return None
+        if best is None or nodes[i].tier < nodes[best].tier:
+            best = i
+            if nodes[i].tier == 0:
+                break
+    return None if best is None else Placement(kind, (free.pick(best, count),))
 
 
 def _many_nodes(free: FreeDevices, kind: str, demand: Demand, nodes: int, per: int,
@@ -72,6 +82,8 @@ def _many_nodes(free: FreeDevices, kind: str, demand: Demand, nodes: int, per: i
     if len(cands) < nodes:
         return None
     chosen = _fewest_domains(free, cands, nodes)
+    if not chosen:
+        return None  # no one site holds the gang
     out: list[tuple[str, tuple[int, ...]]] = []
     left = demand.count
     for i in chosen:
@@ -82,6 +94,19 @@ def _many_nodes(free: FreeDevices, kind: str, demand: Demand, nodes: int, per: i
 
 
 def _fewest_domains(free: FreeDevices, cands: list[int], nodes: int) -> list[int]:
+    by_site: dict[str, list[int]] = {}
+    for i in cands:
+        by_site.setdefault(free.nodes[i].site, []).append(i)
+    if len(by_site) == 1:
+        return _within_site(free, cands, nodes)
+    # Candidates are in tier order, so each site's first is its tier: the lowest-tier site that holds it.
+    for site in sorted(by_site.values(), key=lambda g: (free.nodes[g[0]].tier, g[0])):
+        if len(site) >= nodes:
+            return _within_site(free, site, nodes)
+    return []
+
+
+def _within_site(free: FreeDevices, cands: list[int], nodes: int) -> list[int]:
     by_domain: dict[str, list[int]] = {}
     by_rack: dict[str, list[int]] = {}
     for i in cands:

@@ -21,12 +21,15 @@ def choose_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Ite
     nodes, per = gang_shape(demand, free.node_size.get(kind, 0))
     if nodes == 0:
         return None
-    # Nodes that are already idle enough count towards a multi-node gang without any victim.
-    ready: set[int] = set()
+    # Nodes that are already idle enough count towards a multi-node gang without any victim; a gang never
+    # spans two sites, so the nodes are counted per site.
+    ready: dict[str, set[int]] = {}
     if nodes > 1:
         for c in range(per, len(free.buckets[kind])):
-            ready.update(i for i in free.buckets[kind][c] if i not in exclude and free.nodes[i].devices >= per)
-        if len(ready) >= nodes:
+            for i in free.buckets[kind][c]:
+                if i not in exclude and free.nodes[i].devices >= per:
+                    ready.setdefault(free.nodes[i].site, set()).add(i)
+        if any(len(r) >= nodes for r in ready.values()):
             return None  # it fits without preempting anyone: the caller should have placed it
     have: dict[int, int] = {}
     on_node: dict[int, list[RunningJob]] = {}
@@ -42,11 +45,11 @@ def choose_victims(free: FreeDevices, kind: str, demand: Demand, candidates: Ite
             if h is None:
                 h = len(free.free[i])
             have[i] = h + len(devs)
-            if have[i] >= per and i not in ready:
-                ready.add(i)
-                if len(ready) >= nodes:
-                    return _victims_on(free, sorted(ready),
-                                       per, on_node)
+            site = ready.setdefault(free.nodes[i].site, set())
+            if have[i] >= per and i not in site:
+                site.add(i)
+                if len(site) >= nodes:
+                    return _victims_on(free, sorted(site), per, on_node)
     return None
 
 

@@ -395,6 +395,11 @@ def _why_not(p: _Pass, job: Job, kind: str) -> str:
     if nodes == 1:
         why = f"no node with {per} idle {kind} (idle {kind}: {p.free.total[kind]})"
     else:
-        why = f"no {nodes} idle whole nodes of {kind} (idle whole nodes: {len(p.free.whole[kind])})"
+        whole = p.free.whole[kind]
+        why = f"no {nodes} idle whole nodes of {kind} (idle whole nodes: {len(whole)})"
+        if len(whole) >= nodes:  # enough, but not in one site (or not outside the excluded nodes)
+            sites = len({p.free.nodes[i].site for i in whole})
+            if sites > 1:
+                why = f"no {nodes} idle whole nodes of {kind} in one cluster ({len(whole)} idle in {sites} clusters)"
     off = p.excluded(job)
     return f"{why}; placement policy excludes {len(off)} node(s)" if off else why

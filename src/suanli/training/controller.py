@@ -322,11 +322,7 @@ class JobController:
             job = session.get(TrainingJob, a.job_id)
             if job is None or job.state not in WAITING_STATES or not self._still_usable(session, a.placement):
                 continue
-            cluster_ids = {world.nodes[n].cluster_id for n in a.placement.node_names}
-            if len(cluster_ids) != 1:
-                job.pending_reason = "the only placement found spans clusters; waiting"
-                continue
-            job.cluster_id = cluster_ids.pop()
+            job.cluster_id = world.nodes[a.placement.node_names[0]].cluster_id  # a gang stays in one (site)
             job.placement = placement_json(a.placement)
             job.admitted_at, job.pending_reason, job.estimated_start_at, job.queue_position = now, None, None, None
             names = node_names(a.placement, world.nodes)

@@ -105,12 +105,13 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             usable[n.id] = n
         else:
             held_back[n.accelerator_kind] = held_back.get(n.accelerator_kind, 0) + 1
-    # Cheaper clusters first: the core fills nodes in this order (see fill_order).
+    # Each cluster is a site (no gang spans two); cheaper clusters are lower tiers, filled first (fill_order).
     tier = fill_order(session, clusters, usable.values(), now)
     core_nodes = tuple(
         Node(n.id, n.accelerator_kind, n.accelerator_count, rack=f"{n.cluster_id}/{n.rack}",
-             nvlink_domain=f"{n.cluster_id}/{n.interconnect_domain}" if n.interconnect_domain else "")
-        for n in sorted(usable.values(), key=lambda n: tier[(n.cluster_id, n.accelerator_kind)])
+             nvlink_domain=f"{n.cluster_id}/{n.interconnect_domain}" if n.interconnect_domain else "",
+             site=n.cluster_id, tier=tier[(n.cluster_id, n.accelerator_kind)])
+        for n in usable.values()
     )
     memory = {n.accelerator_kind: n.memory_gb for n in usable.values() if n.memory_gb}
     active = {r.id: r for r in session.scalars(select(TrainingJob).where(TrainingJob.state.in_(ACTIVE_STATES)))}
