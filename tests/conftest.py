@@ -114,6 +114,9 @@ class Platform:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+        # As `suanli up` does: the gateway's background thread must not outlive the test's database (its
+        # failing rounds would log tracebacks from a thread while the next test runs).
+        self.app.state.gateway.close()
 
 
 @pytest.fixture

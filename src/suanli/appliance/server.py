@@ -95,6 +95,7 @@ def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
                  f"home {settings.home}; started in {time.monotonic() - started:.2f}s; Ctrl-C to stop")
         server.run()
         announce("suanli: shutting down")
+        app.state.gateway.close()  # stops its background thread and writes the usage still queued
         if runner:
             runner.stop()
         db.dispose()
