@@ -42,6 +42,7 @@ BODIES: dict[str, dict[str, object] | None] = {
     "jobs.submit": {"command": ["true"]},
     "jobs.submit_batch": {"jobs": [{"command": ["true"]}]},
     "jobs.cancel": None,
+    "jobs.checkpoints.delete": None,
     "clusters.create": {"name": "c2", "engine": "local"},
     "nodes.create": {"name": "n1", "kind": "nvidia-h100", "count": 8},
     "nodes.heartbeat": None,
