@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any, cast
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
@@ -15,6 +16,20 @@ WAITING_STATES = ("pending", "preempted")
 ACTIVE_STATES = ("admitted", "starting", "running")
 FINAL_STATES = ("succeeded", "failed", "cancelled")
 LOCAL_CLUSTER = "local"
+ENGINE_JOB_DIRS = ("jobs", "slurm-jobs")
+"""Folders of the server's home where engines keep one folder per job (the local engine's, Slurm's default)."""
+
+
+def named_checkpoint_dir(tenant_id: str, checkpoint_dir: str) -> str:
+    """Where a job that names ``checkpoint_dir`` keeps its checkpoints, relative to the server's home."""
+    return (PurePosixPath("checkpoints", tenant_id) / checkpoint_dir).as_posix()
+
+
+def checkpoint_dirs(job_id: str, tenant_id: str, checkpoint_dir: str | None) -> list[str]:
+    """A job's checkpoint folders relative to the server's home: the one it names, else its engine's."""
+    if checkpoint_dir is not None:
+        return [named_checkpoint_dir(tenant_id, checkpoint_dir)]
+    return [f"{root}/{job_id}/checkpoints" for root in ENGINE_JOB_DIRS]
 """The cluster each server creates from its own box at its first scheduling pass."""
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from suanli.core.errors import Conflict
-from suanli.governance.service.storage_usage import ENGINE_JOB_DIRS, checkpoint_files
+from suanli.governance.service.storage_usage import checkpoint_files
 from suanli.state.models import utcnow
-from suanli.state.training import FINAL_STATES, TrainingJob
+from suanli.state.training import FINAL_STATES, TrainingJob, checkpoint_dirs
 from suanli.tenancy.principal import Principal
 from suanli.tenancy.roles import Permission
 from suanli.training.jobs import get, record
@@ -33,13 +33,6 @@ class Deleted:
     job_id: str
     files: int
     bytes: int
-
-
-def folders(job: TrainingJob) -> list[str]:
-    """The job's checkpoint folders, relative to the server's home (whether they exist or not)."""
-    if job.checkpoint_dir is not None:
-        return [f"checkpoints/{job.tenant_id}/{job.checkpoint_dir}"]
-    return [f"{root}/{job.id}/checkpoints" for root in ENGINE_JOB_DIRS]
 
 
 def _resuming_from(session: Session, job: TrainingJob, folder: PurePosixPath) -> list[str]:
@@ -64,7 +57,7 @@ def delete(session: Session, principal: Principal, tenant_ref: str, job_id: str,
         if sharing:
             raise Conflict(f"job(s) {', '.join(sharing)} keep checkpoints in or around {job.checkpoint_dir!r} and "
                            "have not finished; delete after they do", details={"jobs": sharing})
-    where = folders(job)
+    where = checkpoint_dirs(job.id, job.tenant_id, job.checkpoint_dir)
     found = checkpoint_files(home, where)
     for rel in where:
         shutil.rmtree(home / rel, ignore_errors=True)

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,7 +44,7 @@ from suanli.engines.local import LocalEngine
 from suanli.governance.service import enforcement
 from suanli.objects import store_from_env
 from suanli.objects.store import ObjectStore
-from suanli.scheduling import Decisions, Placement, policy_named, schedule
+from suanli.scheduling import Decisions, Placement, TenantQuota, policy_named, schedule
 from suanli.state.db import Database
 from suanli.state.governance import PolicyDocument
 from suanli.state.models import Claimable
@@ -56,6 +57,7 @@ from suanli.state.training import (
     ComputeNode,
     SchedulerLease,
     TrainingJob,
+    named_checkpoint_dir,
 )
 from suanli.training import clusters, mounts
 from suanli.training.jobs import record
@@ -156,7 +158,7 @@ class JobController:
                 return
             world = build(s, self._driven, now, self._own_local)
             decisions = schedule(world.snapshot, self.policy, now.timestamp())
-            self._plan = Plan(world, decisions, now, self._assumptions(s, world, now))
+            self._plan = Plan(world, decisions, now, _assumed(s, world.permits, world.snapshot.quotas))
 
     def reconcile(self, session: Session, row: SchedulerLease, now: datetime, worker: str) -> None:
         if not self._due(row, now):
@@ -188,18 +190,13 @@ class JobController:
             planned = world, schedule(world.snapshot, self.policy, now.timestamp())
         self.apply(session, *planned, now)
 
-    def _assumptions(self, session: Session, world: World, now: datetime) -> tuple[object, ...]:
-        """What a plan's decisions rest on beyond the rows :meth:`apply` checks one by one: the policy in
-        force, each job's permitted clusters and the quotas."""
-        permits = enforcement.job_permits(session, {c.id: c.name for c in world.clusters.values()}, now)
-        return session.scalar(select(func.max(PolicyDocument.version))), permits, quotas(session)
-
     def _planned(self, session: Session, now: datetime) -> tuple[World, Decisions] | None:
         """The prepared decisions, if still fresh and what they assumed still holds; None: schedule again."""
         plan, self._plan = self._plan, None
         if plan is None or not timedelta(0) <= now - plan.at <= PLAN_TTL:
             return None
-        if self._assumptions(session, plan.world, now) != plan.assumed:
+        clusters = {c.id: c.name for c in plan.world.clusters.values()}
+        if _assumed(session, enforcement.job_permits(session, clusters, now), quotas(session)) != plan.assumed:
             return None
         return plan.world, plan.decisions
 
@@ -335,7 +332,7 @@ class JobController:
             victim = session.get(TrainingJob, p.job_id)
             if victim is not None and victim.state in ACTIVE_STATES and victim.stop_reason is None:
                 self._stop(session, victim, now, "preempt", p.grace_s, p.reason)
-        for job_id, reason in world.blocked.items():
+        for job_id, reason in world.permits.blocked.items():
             if reason != world.waiting[job_id].reason:
                 enforcement.record_blocked(session, job_id, world.tenants[job_id], reason, now)
         changed = []
@@ -383,7 +380,7 @@ class JobController:
     def _checkpoint_dir(self, job: TrainingJob) -> str | None:
         if job.checkpoint_dir is None:
             return None
-        return str(self.home / "checkpoints" / job.tenant_id / job.checkpoint_dir)
+        return str(self.home / named_checkpoint_dir(job.tenant_id, job.checkpoint_dir))
 
     # helpers ---------------------------------------------------------------------------------------
 
@@ -441,6 +438,13 @@ class JobController:
         job.finished_at = now
         job.message = why
         record(session, job, state, why, now)
+
+
+def _assumed(session: Session, permits: enforcement.JobPermits,
+             tenant_quotas: Mapping[str, TenantQuota]) -> tuple[object, ...]:
+    """What a plan's decisions rest on beyond the rows :meth:`JobController.apply` checks one by one: the
+    policy version in force, each waiting job's permitted clusters and the quotas."""
+    return session.scalar(select(func.max(PolicyDocument.version))), permits, dict(tenant_quotas)
 
 
 def _with_held_back(reason: str, kind: str | None, held_back: dict[str, int]) -> str:

@@ -69,9 +69,9 @@ class World:
     waiting: dict[str, Waiting]
     held_back: dict[str, int]
     """Nodes per accelerator kind left out of the pass: cordoned, draining or unhealthy."""
-    blocked: dict[str, str] = field(default_factory=dict)
-    """Waiting jobs left out of the pass because placement policy forbids every cluster, with the reason
-    (to store as their pending reason, and audit, when it changed)."""
+    permits: enforcement.JobPermits = field(default_factory=enforcement.JobPermits)
+    """Placement policy over the waiting jobs; its ``blocked`` jobs (every cluster forbidden) are left out of
+    the pass, their reason to be stored and audited when it changed."""
     tenants: dict[str, str] = field(default_factory=dict)
     """The tenant of each waiting job."""
 
@@ -129,7 +129,6 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
     for forbidden in permits.forbidden.values():
         if forbidden not in off:
             off[forbidden] = frozenset(n.id for n in usable.values() if n.cluster_id in forbidden)
-    blocked: dict[str, str] = {}
     query = select(*_WAITING_COLUMNS).where(TrainingJob.state.in_(WAITING_STATES)).order_by(TrainingJob.id)
     tenants: dict[str, str] = {}
     for (job_id, tenant, count, kind, memory_gb, nodes, priority, created, attained, limit, preemptions, queued,
@@ -137,7 +136,6 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
         waiting[job_id] = Waiting(reason, estimate, position)
         tenants[job_id] = tenant
         if job_id in permits.blocked:
-            blocked[job_id] = permits.blocked[job_id]
             continue
         banned = permits.forbidden.get(job_id)
         pending.append(Job(
@@ -147,7 +145,7 @@ def build(session: Session, engines: Collection[str], now: datetime, own_local: 
             excluded_nodes=off[banned] if banned is not None else frozenset(),
         ))
     snapshot = Snapshot(Cluster(core_nodes, memory), tuple(running), tuple(pending), quotas(session))
-    return World(snapshot, usable, clusters, active, waiting, held_back, blocked, tenants)
+    return World(snapshot, usable, clusters, active, waiting, held_back, permits, tenants)
 
 
 def fill_order(session: Session, clusters: dict[str, ComputeCluster], nodes: Iterable[ComputeNode],

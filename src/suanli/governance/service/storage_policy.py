@@ -33,7 +33,6 @@ from suanli import settings
 from suanli.core.errors import PlacementForbidden
 from suanli.governance.classification import DataClass
 from suanli.governance.policy import in_force
-from suanli.governance.pools import Pool
 from suanli.governance.service.catalog import domain_pools
 from suanli.governance.service.enforcement import classification_of, rules_in_use, workload
 from suanli.governance.targets import forbidden_targets
@@ -55,32 +54,22 @@ def storage_pool_id(session: Session) -> str | None:
                           .order_by(ComputePool.id).limit(1))
 
 
-def storage_pool(session: Session) -> Pool | None:
-    """The object store's pool as the pure cores see it (None: undescribed)."""
-    pool_id = storage_pool_id(session)
-    if pool_id is None:
-        return None
-    found = domain_pools(session, [pool_id])
-    return found[0] if found else None
-
-
 def storage_forbidden(session: Session, tenant_id: str, name: str, cls: DataClass, now: datetime) -> str | None:
     """Why policy forbids storing ``name`` (``cls`` data of ``tenant_id``) in the object store, or None."""
     rules = rules_in_use(session)
     if not rules or not in_force(rules, now):
         return None
+    pool_id = storage_pool_id(session)
+    pool = domain_pools(session, [pool_id])[0] if pool_id is not None else None
     work = workload(session, tenant_id, name, cls, WorkKind.STORAGE)
-    out = forbidden_targets(rules, work, {TARGET: storage_pool(session)}, now)
-    reason = out.get(TARGET)
-    if reason is None:
-        return None
+    reason = forbidden_targets(rules, work, {TARGET: pool}, now).get(TARGET)
+    if reason is None or pool is not None:
+        return reason
     configured = settings.storage_pool()
-    if configured is not None and storage_pool_id(session) is None:
-        reason += f" ({settings.STORAGE_POOL_ENV} names pool {configured!r}, which does not exist)"
-    elif configured is None and storage_pool_id(session) is None:
-        reason += (f" (set {settings.STORAGE_POOL_ENV} to the pool that describes it, or give a pool "
-                   f"cluster_id {OBJECTS_CLUSTER!r})")
-    return reason
+    if configured is not None:
+        return f"{reason} ({settings.STORAGE_POOL_ENV} names pool {configured!r}, which does not exist)"
+    return (f"{reason} (set {settings.STORAGE_POOL_ENV} to the pool that describes it, or give a pool "
+            f"cluster_id {OBJECTS_CLUSTER!r})")
 
 
 def require_storage(session: Session, tenant_id: str, subject: str, cls: DataClass, what: str,

@@ -22,7 +22,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,10 +30,8 @@ from sqlalchemy.orm import Session
 from suanli.governance.storage import CheckpointFolder, Holder, StoredObject, checkpoint_objects
 from suanli.state.data import Dataset, DatasetShard, DatasetVersion
 from suanli.state.serving import ModelVersion, ServedModel
-from suanli.state.training import TrainingJob
+from suanli.state.training import ENGINE_JOB_DIRS, TrainingJob, named_checkpoint_dir
 
-ENGINE_JOB_DIRS = ("jobs", "slurm-jobs")
-"""Folders of the home where engines keep one folder per job (the local engine's, Slurm's default)."""
 _BATCH = 500
 
 
@@ -100,8 +98,7 @@ def checkpoint_folders(session: Session, home: Path, users: Mapping[str, str]) -
         select(TrainingJob.id, TrainingJob.tenant_id, TrainingJob.user_id, TrainingJob.checkpoint_dir,
                TrainingJob.created_at).where(TrainingJob.checkpoint_dir.is_not(None))
     ).all()
-    out = [CheckpointFolder(job, tenant, users.get(user, user),
-                            (PurePosixPath("checkpoints", tenant) / (folder or ".")).as_posix(), created)
+    out = [CheckpointFolder(job, tenant, users.get(user, user), named_checkpoint_dir(tenant, folder or "."), created)
            for job, tenant, user, folder, created in named]
     engine_dirs: dict[str, str] = {}
     for root in ENGINE_JOB_DIRS:

@@ -68,8 +68,9 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
         session.add(model)
         session.flush()
     number = (session.scalar(select(func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
+    facts = inspect_model_dir(folder)
     mounted = job.datasets[0] if job.datasets else None
-    dataset_version = f"{mounted['name']}@{mounted['number']}" if mounted else None
+    dataset_version = f"{mounted['name']}@{mounted['number']}" if mounted else facts.dataset_version
     lineage.inherit_into_model(session, model.id, tenant.id, job.id, dataset_version)
     require_model_storage(session, tenant.id, model.id, model.name, f"the output of job {job.id}", now)
     root = storage.version_dir(objects_dir, tenant.id, model.id, number)
@@ -79,20 +80,17 @@ def register_output(session: Session, job: TrainingJob, folder: Path, objects_di
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / rel, target)
     sealed = storage.seal(root)
-    facts = inspect_model_dir(root)
     version = ModelVersion(
         id=new_id("mver"), tenant_id=tenant.id, model_id=model.id, number=number, status="ready",
         object_prefix=str(root.relative_to(objects_dir)), files=sealed,
         size_bytes=sum(int(str(f["size"])) for f in sealed.values()),
         architecture=facts.architecture, parameters=facts.parameters, tokenizer=facts.tokenizer,
         context_length=facts.context_length, training_job_id=job.id,
-        dataset_version=dataset_version or facts.dataset_version,
+        dataset_version=dataset_version,
         created_at=now, ready_at=now,
     )
     session.add(version)
     session.flush()
-    if dataset_version is None and version.dataset_version:  # named only by the model folder itself
-        lineage.inherit_into_model(session, model.id, tenant.id, job.id, version.dataset_version)
     return version
 
 
