@@ -87,3 +87,23 @@ def test_lexicon_cache_gives_the_counted_answers(tmp_path: Path, monkeypatch: py
     finally:
         lexicon._frequencies.cache_clear()
     assert counted["计算"] > 0 and counted["中"] > 0 and all(len(w) <= 2 for w in counted)
+
+
+def test_a_repaired_span_stays_folded_in_a_folded_document() -> None:
+    # The shifted bytes decode ``（`` here; left full-width it would be the only full-width mark of a
+    # document that NFKC folded, and punctuation restoration would take the document for unfolded.
+    source = "研究人员说，这是人类创造的。”（编译/潘剑）"
+    fixed, count = realign(damage(source))
+    assert count == 1
+    assert fixed == "研究人員說,這是人類創(chuàng)造的。”(編譯/潘劍)"
+    # A document that still has full-width marks keeps the decoded width.
+    assert realign("他說，這是人類創造的!保ň幾g/潘劍)")[0] == "他說，這是人類創造的。”（編譯/潘劍)"
+
+
+def test_a_folded_document_with_a_repaired_span_is_repaired_whole() -> None:
+    from suanli.data.pipeline import curate_documents
+    from suanli.data.recipe import load
+
+    source = "研究人员说，这是人类创造的。”（编译/潘剑）"
+    (repaired,), _ = curate_documents(load("zh-repair"), [{"text": damage(source)}])
+    assert repaired["text"] == source

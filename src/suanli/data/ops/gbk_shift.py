@@ -240,10 +240,23 @@ def _repair_at(text: str, i: int) -> _Fix | None:
     return best if judged(best) > judged(None) else None
 
 
+_FULL_WIDTH_FORMS = re.compile("[\uff01-\uff5e]")
+
+
+def _half_width(text: str) -> str:
+    return _FULL_WIDTH_FORMS.sub(lambda m: chr(ord(m.group(0)) - 0xFEE0), text)
+
+
 def realign(text: str) -> tuple[str, int]:
-    """Undo every dropped-byte shift in ``text``; return the text and how many spans were fixed."""
+    """Undo every dropped-byte shift in ``text``; return the text and how many spans were fixed.
+
+    In a document that NFKC folded (no full-width form left anywhere), a repaired span is folded the
+    same way: a ``（`` decoded from the shifted bytes would otherwise be the document's only full-width
+    mark and tell :mod:`~suanli.data.ops.punctuation` that the document was never folded.
+    """
     if "!" not in text and "！" not in text:
         return text, 0
+    folded = _FULL_WIDTH_FORMS.search(text) is None
     fixes = 0
     found = _BANG_AT.search(text)
     while found is not None:
@@ -251,10 +264,11 @@ def realign(text: str) -> tuple[str, int]:
         if fix is None:
             found = _BANG_AT.search(text, found.start() + 1)
             continue
+        repaired = _half_width(fix.text) if folded else fix.text
         # Rewrite in place: later repairs on the line need the quotes this one restored.
-        text = text[: fix.start] + fix.text + text[fix.end :]
+        text = text[: fix.start] + repaired + text[fix.end :]
         fixes += 1
-        found = _BANG_AT.search(text, fix.start + len(fix.text))
+        found = _BANG_AT.search(text, fix.start + len(repaired))
     return text, fixes
 
 

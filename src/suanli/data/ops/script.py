@@ -88,7 +88,22 @@ def differs_beyond(config: str, source: str, text: str, han: int, share: float) 
 _TABLE_ZHU = re.compile("(?<![显卓土名原编巨论专昭])著(?![名作称述录书者])")
 
 
-def _untable_zhu(text: str) -> str:
+@lru_cache(maxsize=1)
+def _table_only() -> dict[int, str]:
+    """Traditional forms that the table writes and ``t2s`` keeps (``暱`` for ``昵``), to their source.
+
+    Mainland text writes neither, so in mechanical text each goes back to the character it was
+    converted from. ``著`` is the exception, handled by word (:data:`_TABLE_ZHU`).
+    """
+    han = [*map(chr, range(0x4E00, 0xA000))]
+    traditional = str(_converter("s2t").convert("\n".join(han))).split("\n")
+    kept = str(_converter("t2s").convert("\n".join(traditional))).split("\n")
+    return {ord(t): s for s, t, k in zip(han, traditional, kept, strict=True)
+            if len(t) == 1 and t != s and k == t and t != "著"}
+
+
+def _untable(text: str) -> str:
+    text = text.translate(_table_only())
     return _TABLE_ZHU.sub("着", text) if "著" in text else text
 
 
@@ -138,6 +153,7 @@ class SimplifyScript(TextOperator):
         """Load the OpenCC converters and character tables now (see :meth:`Pipeline.prepare`)."""
         for config in ("t2s", "s2t"):
             _changed_by(config)
+        _table_only()
         for config in ("s2hk", "s2twp", "t2s"):
             _converter(config)
         if self.pinyin_evidence:
@@ -183,5 +199,5 @@ class SimplifyScript(TextOperator):
             return text, {"left_traditional": 1} if traditional_share(text)[1] else {}
         new = simplified
         if self.mode == "auto":
-            new = _untable_zhu(new)
+            new = _untable(new)
         return new, {"converted_docs": 1, "chars_converted": mismatches(text, new)}
