@@ -27,7 +27,7 @@ from suanli.training.tinygpt import checkpoint
 from suanli.training.tinygpt.config import TrainConfig
 from suanli.training.tinygpt.data import Batches, Corpus, load_corpus
 from suanli.training.tinygpt.export import write_model_dir
-from suanli.training.tinygpt.model import build_model, parameter_count, pick_device
+from suanli.training.tinygpt.model import build_model, parameter_count, pick_device, repeatable
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -107,6 +107,7 @@ class _Run:
     def __init__(self, cfg: TrainConfig, emit: Emit) -> None:
         self.cfg, self.emit = cfg, emit
         self.device = pick_device(cfg.device)
+        repeatable(self.device)
         self.corpus = load_corpus(cfg.data, cfg.text_field)
         self.batches = Batches(self.corpus.tokens, cfg.context, cfg.seed)
         torch.manual_seed(cfg.seed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -17,6 +19,17 @@ def pick_device(requested: str) -> torch.device:
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"--device {requested} was asked for, but torch sees no CUDA device")
     return torch.device(requested)
+
+
+def repeatable(device: torch.device) -> None:
+    """Make ``device`` compute the same bits every time, so a resumed run ends where an unbroken one ends.
+
+    The CPU kernels already do. On CUDA, cuBLAS needs a fixed workspace (set before its first call)
+    and PyTorch its deterministic kernels, at some cost in speed (``benchmarks/training/gpu_check.py``).
+    """
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
 
 
 def build_model(cfg: TrainConfig) -> GPT2LMHeadModel:
