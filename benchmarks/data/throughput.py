@@ -121,7 +121,9 @@ def _spin_cpu(n: int) -> float:
 
 
 def _once(args: list[str]) -> dict[str, float | str]:
-    got = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    got = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if got.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({got.returncode}):\n{got.stderr[-3000:]}")
     result: dict[str, float | str] = json.loads(got.stdout.strip().splitlines()[-1])
     return result
 
