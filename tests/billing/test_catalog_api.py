@@ -74,6 +74,10 @@ def test_quote_lists_offers_layers_and_exclusions(platform) -> None:  # type: ig
     decisions = viewer.placement_decisions("bank")
     assert [d["chosen_pool"] for d in decisions] == ["sh-telecom", "sh-river"]
     assert decisions[0]["policy_version"] == 1 and decisions[0]["id"] == q["decision_id"]
+    # Times at the calendar's edges are refused, including one that moving to UTC would push off it.
+    for edge in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "1999-12-31T23:00:00+00:00"):
+        with pytest.raises(errors.InvalidInput, match="between the years 2000 and 2200"):
+            viewer.quote("bank", {**spec, "at": edge})
     with pytest.raises(errors.InvalidInput, match="no data jurisdiction"):
         admin.create_tenant("other")
         admin.quote("other", spec)

@@ -17,6 +17,20 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+"""Times that prices, rules, quotes and usage may name: a wider range is a typo, not a plan."""
+
+
+def within_years(value: datetime) -> datetime:
+    """``value`` if it lies in the years the platform accepts, else a ``ValueError`` that says so.
+
+    The year is checked as written and in UTC: moving ``0001-01-01T00:00+01:00`` to UTC would leave
+    the calendar (``OverflowError``) before any range check could answer.
+    """
+    if not FIRST_YEAR <= value.year <= LAST_YEAR or not FIRST_YEAR <= value.astimezone(UTC).year <= LAST_YEAR:
+        raise ValueError(f"times must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
 
 def require_aware(value: datetime, what: str) -> datetime:
     """``value`` itself, or InvalidInput when it has no time zone."""

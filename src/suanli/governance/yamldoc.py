@@ -15,7 +15,7 @@ import yaml
 
 from suanli.core.errors import InvalidInput
 from suanli.governance.classification import DataClass
-from suanli.governance.periods import CHINA_TZ
+from suanli.governance.periods import CHINA_TZ, within_years
 from suanli.governance.workloads import WorkKind
 
 T = TypeVar("T")
@@ -136,9 +136,9 @@ def moment(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"time {value.isoformat()} has no time zone; add one, e.g. +08:00")
-        return value
+        return within_years(value)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=CHINA_TZ)
+        return within_years(datetime.combine(value, time(0), tzinfo=CHINA_TZ))
     raise ValueError(f"expected a time such as 2026-11-01T00:00:00+08:00, got {value!r}")
 
 

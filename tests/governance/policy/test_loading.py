@@ -76,6 +76,8 @@ def test_unknown_condition_names_its_line_and_field():
         ("version: one", 3, "rules[0].version", "expected a whole number"),
         ("effective: 2026-11-01 00:00:00", 4, "rules[0].effective", "has no time zone"),
         ("effective: next tuesday", 4, "rules[0].effective", "expected a time"),
+        ("effective: 0001-01-01T00:00:00+01:00", 4, "rules[0].effective", "between the years 2000 and 2200"),
+        ("effective: 1999-12-31", 4, "rules[0].effective", "between the years 2000 and 2200"),
     ],
 )
 def test_bad_values_name_their_line_and_field(snippet, line, field, fragment):

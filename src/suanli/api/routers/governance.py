@@ -5,7 +5,7 @@ Platform admins edit the catalog, upload rules and record usage; any caller may 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from suanli.api.context import CtxDep
 from suanli.api.schemas import Body, Out
 from suanli.governance.metering import UsageRecord
+from suanli.governance.periods import within_years
 from suanli.governance.pricing import Sku
 from suanli.governance.service import catalog, ledger, policies
 from suanli.state.models import utcnow
@@ -23,13 +24,7 @@ from suanli.tenancy.roles import Permission
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 
 
-def _bounded(value: datetime) -> datetime:
-    if not 2000 <= value.astimezone(UTC).year <= 2200:
-        raise ValueError("times must lie between the years 2000 and 2200")
-    return value
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_bounded)]
+Moment = Annotated[AwareDatetime, AfterValidator(within_years)]
 """A time with its zone (``2026-11-25T10:00:00+08:00``); a time without one is refused."""
 Amount = Annotated[Decimal, Field(ge=0, lt=Decimal(10) ** 20, decimal_places=12, allow_inf_nan=False)]
 """A non-negative decimal, sent as a string (``"16.00"``) to stay exact."""
