@@ -85,6 +85,15 @@ def write_jsonl(path: Path, documents: list[dict[str, object]]) -> Path:
     return path
 
 
+def write_parquet(path: Path, documents: list[dict[str, object]], row_group_size: int = 16) -> Path:
+    """A Parquet file, one row a document (several row groups, zstd inside)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(documents), path, row_group_size=row_group_size, compression="zstd")
+    return path
+
+
 def big_docs(chunk: int, seed: int = 1) -> list[dict[str, object]]:
     """30 documents spanning about 2.5 chunks (UTF-8 CJK text takes 3 bytes a character)."""
     return docs(30, seed=seed, width=int(2.5 * chunk) // (30 * 3))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.datasets.conftest import World, docs, write_jsonl
+from tests.datasets.conftest import World, docs, write_jsonl, write_parquet
 
 from suanli.core import errors
 from suanli.data.datasets import curation_run
@@ -35,11 +36,13 @@ def settle(world: World, c: Any, tenant: str, job: str, timeout: float = 120.0) 
             return out
 
 
-def upload_with_duplicates(world: World, tmp_path: Path, n: int = 40, dups: int = 15) -> list[dict[str, object]]:
+def upload_with_duplicates(world: World, tmp_path: Path, n: int = 40, dups: int = 15,
+                           parquet: bool = False) -> list[dict[str, object]]:
     c = world.client("member")
     c.create_dataset("alpha", "web")
     unique = docs(n, seed=3, width=120)
-    src = write_jsonl(tmp_path / "raw.jsonl.gz", unique + unique[:dups])
+    src = (write_parquet(tmp_path / "raw.parquet", unique + unique[:dups]) if parquet
+           else write_jsonl(tmp_path / "raw.jsonl.gz", unique + unique[:dups]))
     c.upload_dataset("alpha", "web", [src], chunk_size=world.chunk)
     return unique
 
@@ -70,6 +73,19 @@ def test_the_server_curates_a_version_into_the_next(local_world: World, tmp_path
     events = [e for e in world.admin.audit(tenant="alpha", limit=200)]
     assert any(e["action"] == "dataset.curation.succeeded" and job["id"] in e["target"] for e in events)
     assert any(e["action"].startswith("POST") or "curations" in e["target"] for e in events)
+
+
+def test_a_parquet_version_is_curated_into_json_lines(local_world: World, tmp_path: Path) -> None:
+    world = local_world
+    unique = upload_with_duplicates(world, tmp_path, parquet=True)
+    c = world.client("member")
+    job = c.curate_dataset("alpha", "web", "zh-dedup")
+    done = settle(world, c, "alpha", job["id"])
+    assert (done["status"], done["result_version"]) == ("succeeded", 2), done["error"]
+    assert (done["progress"]["docs_in"], done["progress"]["docs_out"]) == (55, 40)
+    c.export_dataset("alpha", "web", tmp_path / "out.jsonl", version=2)
+    kept = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert sorted(d["id"] for d in kept) == sorted(d["id"] for d in unique)
 
 
 def test_bad_requests_are_refused_and_other_tenants_see_nothing(local_world: World, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.datasets.conftest import World, big_docs, docs, write_jsonl
+from tests.datasets.conftest import World, big_docs, docs, write_jsonl, write_parquet
 
 from suanli.core import errors
 
@@ -60,6 +60,29 @@ def test_upload_manifest_download_export_and_lineage(world: World, tmp_path: Pat
     usage = c.storage("alpha")
     assert usage["stored_bytes"] == v1["total_bytes"] + (tmp_path / "d.jsonl").stat().st_size
     assert usage["reserved_bytes"] == 0
+
+
+def test_parquet_shards_are_counted_by_rows_and_exported_as_json_lines(world: World, tmp_path: Path) -> None:
+    c = world.client("member")
+    c.create_dataset("alpha", "tables")
+    rows = docs(40, seed=5)
+    files = [write_parquet(tmp_path / "a.parquet", rows), write_jsonl(tmp_path / "b.jsonl", docs(3, seed=6))]
+    v1 = c.upload_dataset("alpha", "tables", files, chunk_size=world.chunk)
+    assert v1["total_documents"] == 43
+    m = c.dataset_version("alpha", "tables", 1)
+    assert [(s["name"], s["documents"], s["compression"], s["sha256"]) for s in m["shards"]] == [
+        ("a.parquet", 40, "parquet", sha(files[0])), ("b.jsonl", 3, "none", sha(files[1]))]
+    c.download_dataset("alpha", "tables", tmp_path / "down")
+    assert (tmp_path / "down" / "a.parquet").read_bytes() == files[0].read_bytes()
+    c.export_dataset("alpha", "tables", tmp_path / "all.jsonl")
+    exported = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert exported == rows + docs(3, seed=6)
+    # A file named .parquet that is not one is refused at commit, and no version appears.
+    fake = tmp_path / "c.parquet"
+    fake.write_bytes(b'{"text": "a JSON line in disguise"}\n')
+    with pytest.raises(errors.InvalidInput, match="not a Parquet file"):
+        c.upload_dataset("alpha", "tables", [fake], chunk_size=world.chunk)
+    assert [v["number"] for v in c.dataset_versions("alpha", "tables")] == [1]
 
 
 def test_download_resumes_a_partial_file(world: World, tmp_path: Path) -> None:

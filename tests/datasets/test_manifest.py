@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
+import json
 
 import pytest
 import zstandard
@@ -20,7 +22,8 @@ def test_compression_from_the_ending() -> None:
     assert manifest.compression_of("x.jsonl") == "none"
     assert manifest.compression_of("x.jsonl.gz") == "gzip"
     assert manifest.compression_of("x.jsonl.zst") == "zstd"
-    for bad in ("x.json", "x.jsonl.bz2", "x.parquet", "jsonl"):
+    assert manifest.compression_of("x.parquet") == "parquet"
+    for bad in ("x.json", "x.jsonl.bz2", "x.parq", "jsonl"):
         with pytest.raises(InvalidInput):
             manifest.compression_of(bad)
 
@@ -83,3 +86,43 @@ def test_check_shard_counts_documents(compression: str, data: bytes) -> None:
 def test_check_shard_refuses_what_is_not_jsonl(compression: str, data: bytes) -> None:
     with pytest.raises(InvalidInput):
         check_shard("s", compression, [data])
+
+
+def parquet_bytes(rows: list[dict[str, object]], row_group_size: int = 2) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buf, row_group_size=row_group_size, compression="zstd")
+    return buf.getvalue()
+
+
+def test_a_parquet_shard_is_counted_by_rows_and_exported_as_json_lines() -> None:
+    import datetime
+    from decimal import Decimal
+
+    rows: list[dict[str, object]] = [
+        {"id": i, "text": f"第{i}篇", "at": datetime.datetime(2026, 11, i + 1, tzinfo=datetime.UTC),
+         "price": Decimal("1.50"), "raw": bytes([i, 255])} for i in range(5)]
+    data = parquet_bytes(rows)
+    chunks = [data[i : i + 100] for i in range(0, len(data), 100)]
+    check = check_shard("p.parquet", "parquet", chunks)
+    assert (check.sha256, check.size, check.documents) == (hashlib.sha256(data).hexdigest(), len(data), 5)
+    lines = b"".join(iter_documents("parquet", chunks)).decode().splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"id": i, "text": f"第{i}篇", "at": f"2026-11-0{i + 1}T00:00:00+00:00", "price": "1.50",
+         "raw": base64.b64encode(bytes([i, 255])).decode()} for i in range(5)]
+
+
+@pytest.mark.parametrize("data", [b"PAR1 not really", gzip.compress(RAW), b""])
+def test_what_is_not_parquet_is_refused(data: bytes) -> None:
+    with pytest.raises(InvalidInput, match="not a Parquet file"):
+        check_shard("p.parquet", "parquet", [data])
+
+
+def test_an_empty_parquet_shard_is_refused() -> None:
+    empty = parquet_bytes([])
+    with pytest.raises(InvalidInput, match="holds no documents"):
+        check_shard("p.parquet", "parquet", [empty])

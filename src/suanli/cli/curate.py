@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def curate(
     recipe: str = typer.Option(..., "--recipe", "-r", help="built-in recipe (zh-web, en-web, zh-repair, "
                                "zh-dedup) or a recipe YAML file"),
-    input: Path = typer.Option(..., "--input", "-i", help="JSONL (.gz/.zst) or WARC (.warc[.gz]) input"),
+    input: Path = typer.Option(..., "--input", "-i", help="JSONL (.gz/.zst), Parquet or WARC (.warc[.gz]) input"),
     output: Path = typer.Option(..., "--output", "-o", help="JSONL output (.gz/.zst compresses)"),
     report: Path | None = typer.Option(None, "--report", help="write the run report (JSON) here"),
     workers: int = typer.Option(0, "--workers", "-w", help="worker processes (0: all cores)"),

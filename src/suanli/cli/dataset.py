@@ -85,7 +85,7 @@ def create(
 @app.command("upload")
 def upload(
     name: str,
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines shards (.jsonl, .jsonl.gz, .jsonl.zst)",
+    files: Annotated[list[Path], typer.Argument(help="shards: .jsonl, .jsonl.gz, .jsonl.zst or .parquet",
                                                 exists=True, dir_okay=False, readable=True)],
     tenant: TenantOpt = None,
     chunk_size: Annotated[str, typer.Option(help="Chunk size (at least 5MiB on S3)")] = "8MiB",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.shared_data import SHARED_DATA
 
-from suanli.core.errors import Conflict
+from suanli.core.errors import Conflict, InvalidInput
 from suanli.data.damage import damage
 from suanli.data.recipe import load
 from suanli.data.runners import local
@@ -44,6 +44,28 @@ def test_parallel_equals_serial(tmp_path: Path, news: list[str]) -> None:
     kept = _ids(tmp_path / "one.jsonl")
     assert all(k.startswith("d") for k in kept)  # every clean copy is a duplicate of its repair
     assert not (tmp_path / "one.jsonl.parts").exists()
+
+
+def test_parquet_input_curates_as_its_json_lines_do(tmp_path: Path, news: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.jsonl"
+    docs = _corpus(src, news)
+    pq.write_table(pa.Table.from_pylist(docs), tmp_path / "in.parquet", row_group_size=5)
+    lines = list(read_lines(tmp_path / "in.parquet"))
+    assert [json.loads(line) for line, _ in lines] == docs
+    consumed = [n for _, n in lines]
+    assert consumed == sorted(consumed) and consumed[-1] <= (tmp_path / "in.parquet").stat().st_size
+    recipe = load("zh-web")
+    from_lines = local.run(recipe, src, tmp_path / "a.jsonl", workers=1, shard_docs=4)
+    from_parquet = local.run(recipe, tmp_path / "in.parquet", tmp_path / "b.jsonl", workers=2, shard_docs=4)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert from_parquet["steps"] == from_lines["steps"] and from_parquet["bad_lines"] == 0
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    with pytest.raises(InvalidInput, match="not a Parquet file"):
+        local.run(recipe, bad, tmp_path / "c.jsonl", workers=1)
 
 
 def test_resumes_from_committed_shards(tmp_path: Path, news: list[str]) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import select
 
 from suanli.core.errors import NotFound
-from suanli.data.datasets import reports, uploads
+from suanli.data.datasets import manifest, reports, uploads
 from suanli.data.datasets.manifest import DeclaredFile
-from suanli.data.runners.inputs import open_text
+from suanli.data.runners.inputs import read_lines
 from suanli.objects import ObjectStore
 from suanli.state.data import CurationJob, Dataset, DatasetShard, DatasetVersion
 from suanli.state.db import Database
@@ -35,8 +35,6 @@ from suanli.tenancy.roles import Role
 UPLOAD_CHUNK = 8 * 1024 * 1024
 SHARD_DOCS = 2000
 """Documents per committed shard of the curation (the unit a resumed run does not redo)."""
-_SUFFIX = {"gzip": ".gz", "zstd": ".zst", "none": ""}
-
 Report = Callable[[str, dict[str, Any]], None]
 
 
@@ -100,13 +98,13 @@ def export(store: ObjectStore, src: Source, work: Path, progress: Report) -> Pat
     tmp = target.with_name("input.jsonl.tmp")
     with tmp.open("w", encoding="utf-8") as out:
         for position, (key, _name, compression, size, sha256) in enumerate(src.shards):
-            local = shard_dir / f"{position:05d}.jsonl{_SUFFIX.get(compression, '')}"
+            local = shard_dir / f"{position:05d}{manifest.extension(compression)}"
             if not (local.exists() and local.stat().st_size == size and _file_sha256(local) == sha256):
                 with local.open("wb") as fh:
                     for block in store.get(key):
                         fh.write(block)
-            with open_text(local) as fh:
-                shutil.copyfileobj(fh, out)
+            for line, _ in read_lines(local):
+                out.write(line + "\n")
             progress("export", {"shards_exported": position + 1, "shards_total": len(src.shards)})
     tmp.replace(target)
     shutil.rmtree(shard_dir, ignore_errors=True)

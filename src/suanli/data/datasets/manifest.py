@@ -13,8 +13,9 @@ from typing import Any
 
 from suanli.core.errors import InvalidInput
 
-COMPRESSIONS = {".jsonl": "none", ".jsonl.gz": "gzip", ".jsonl.zst": "zstd"}
-"""Shard file endings and their compression."""
+COMPRESSIONS = {".jsonl": "none", ".jsonl.gz": "gzip", ".jsonl.zst": "zstd", ".parquet": "parquet"}
+"""Shard file endings and how each is stored: JSON Lines plain or compressed, or Parquet (one row a
+document; Parquet compresses inside)."""
 
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 MAX_CHUNK_SIZE = 64 * 1024 * 1024
@@ -42,7 +43,8 @@ def compression_of(name: str) -> str:
     for ending, kind in sorted(COMPRESSIONS.items(), key=lambda kv: -len(kv[0])):
         if name.endswith(ending):
             return kind
-    raise InvalidInput(f"shard {name!r} must end in {', '.join(COMPRESSIONS)} (JSON Lines, optionally gzip/zstd)")
+    raise InvalidInput(
+        f"shard {name!r} must end in {', '.join(COMPRESSIONS)} (JSON Lines, optionally gzip/zstd, or Parquet)")
 
 
 def extension(compression: str) -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from suanli.core.errors import InvalidInput
+from suanli.data.runners.inputs import open_parquet, parquet_lines
+
+_SPOOL_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +70,36 @@ def _decompressor(compression: str) -> tuple[object, str]:
     return None, "none"
 
 
+def _spooled(chunks: Iterable[bytes], h: hashlib._Hash | None = None) -> IO[bytes]:
+    """The bytes in a temporary file (in memory while small): Parquet is read from its end first."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (the caller closes it)
+    for c in chunks:
+        if h is not None:
+            h.update(c)
+        spool.write(c)
+    spool.seek(0)
+    return spool
+
+
+def _check_parquet(name: str, chunks: Iterable[bytes]) -> ShardCheck:
+    h = hashlib.sha256()
+    with _spooled(chunks, h) as spool:
+        size = spool.seek(0, 2)
+        spool.seek(0)
+        parquet = open_parquet(spool, f"shard {name!r}")
+        documents = parquet.metadata.num_rows
+        if documents:
+            next(parquet_lines(spool, f"shard {name!r}", batch_rows=16))  # the first rows decode
+    if documents == 0:
+        raise InvalidInput(f"shard {name!r} holds no documents")
+    return ShardCheck(h.hexdigest(), size, documents)
+
+
 def check_shard(name: str, compression: str, chunks: Iterable[bytes]) -> ShardCheck:
-    """sha256, size and document count of a shard's bytes; :class:`InvalidInput` if they are not JSONL."""
+    """sha256, size and document count of a shard's bytes; :class:`InvalidInput` if they are not what
+    the name says (JSON Lines, compressed as named, or Parquet)."""
+    if compression == "parquet":
+        return _check_parquet(name, chunks)
     h, size = hashlib.sha256(), 0
     lines = _Lines(name)
     dec, kind = _decompressor(compression)
@@ -98,7 +131,13 @@ def check_shard(name: str, compression: str, chunks: Iterable[bytes]) -> ShardCh
 
 
 def iter_documents(compression: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The decompressed bytes of a shard (for export), as a stream."""
+    """A shard's documents as JSON Lines bytes (for export), as a stream: decompressed, or each row of
+    a Parquet shard as a line."""
+    if compression == "parquet":
+        with _spooled(chunks) as spool:
+            for line, _ in parquet_lines(spool, "shard"):
+                yield line.encode() + b"\n"
+        return
     dec, kind = _decompressor(compression)
     for c in chunks:
         if dec is None:

@@ -1,12 +1,15 @@
-"""Reading and writing corpora: JSON lines (plain, gzip, zstd) and WARC files, streamed."""
+"""Reading and writing corpora: JSON lines (plain, gzip, zstd), Parquet and WARC files, streamed."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,10 +76,55 @@ def warc_documents(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
         }
 
 
+def _json_value(value: object) -> object:
+    """Parquet values that JSON has no type for: times as ISO text, decimals as text, bytes as base64."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"a Parquet value of type {type(value).__name__} has no JSON form")
+
+
+def open_parquet(source: Path | IO[bytes], name: str) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` (its footer read); :class:`InvalidInput` if ``source`` is not one."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        return pq.ParquetFile(source)
+    except (pa.ArrowException, OSError) as exc:
+        raise InvalidInput(f"{name} is not a Parquet file: {exc}") from None
+
+
+def parquet_lines(source: Path | IO[bytes], name: str, batch_rows: int = 1024) -> Iterator[tuple[str, int]]:
+    """Each row of a Parquet file as a JSON line (a document), and the file's bytes read so far.
+
+    Rows are read ``batch_rows`` at a time, so memory holds one batch, not the file. The bytes read
+    so far are the file's size in proportion to the rows read (Parquet has no byte offset per row).
+    """
+    if isinstance(source, Path):
+        size = source.stat().st_size
+    else:
+        size = source.seek(0, io.SEEK_END)
+        source.seek(0)
+    parquet = open_parquet(source, name)
+    rows = parquet.metadata.num_rows
+    done = 0
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        for row in batch.to_pylist():
+            done += 1
+            yield json.dumps(row, ensure_ascii=False, default=_json_value), size * done // max(rows, 1)
+
+
 def read_lines(path: Path) -> Iterator[tuple[str, int]]:
-    """Yield (JSON line, bytes of input consumed so far) from a JSONL or WARC file, streaming."""
+    """Yield (JSON line, bytes of input consumed so far) from a JSONL, Parquet or WARC file, streaming."""
     if not path.is_file():
         raise InvalidInput(f"input {path} does not exist")
+    if path.suffix == ".parquet":
+        yield from parquet_lines(path, f"input {path}")
+        return
     if _is_warc(path):
         with path.open("rb") as raw:
             for doc in warc_documents(raw):
