@@ -113,6 +113,26 @@ def test_equals_the_local_runner_with_one_map_task_per_shard(driver: ray_cluster
     assert _map_tasks(driver) - before >= got["shards"]
 
 
+def test_a_parquet_input_gives_the_local_runners_output(driver: ray_cluster.RayNode, sample: Path,
+                                                        tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = []
+    for line in sample.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue  # the sample's bad line: Parquet rows are records
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=7)
+    recipe = load("zh-dedup")
+    expected = local.run(recipe, source, tmp_path / "local.jsonl", workers=1, shard_docs=6)
+    got = ray_data.run(recipe, source, tmp_path / "ray.jsonl", workers=2, shard_docs=6)
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert _ignoring_workers(got) == _ignoring_workers(expected) and got["docs_in"] == len(rows) == 28
+
+
 def test_resumes_without_redoing_finished_shards(driver: ray_cluster.RayNode, sample: Path, tmp_path: Path) -> None:
     """Interrupted under Ray after two shards, then under the local runner after four, resumed under Ray."""
     recipe = load("zh-dedup")
