@@ -77,14 +77,14 @@ def warc_documents(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
 
 
 def _json_value(value: object) -> object:
-    """Parquet values that JSON has no type for: times as ISO text, decimals as text, bytes as base64."""
+    """Parquet values that JSON has no type for: times as ISO text, bytes as base64, the rest as text."""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"a Parquet value of type {type(value).__name__} has no JSON form")
+    return str(value)  # durations and whatever else: their text
 
 
 def open_parquet(source: Path | IO[bytes], name: str) -> Any:
@@ -109,11 +109,22 @@ def parquet_lines(source: Path | IO[bytes], name: str, batch_rows: int = 1024) -
     else:
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
+    import pyarrow as pa
+
     parquet = open_parquet(source, name)
     rows = parquet.metadata.num_rows
     done = 0
-    for batch in parquet.iter_batches(batch_size=batch_rows):
-        for row in batch.to_pylist():
+    batches = parquet.iter_batches(batch_size=batch_rows)
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                return
+            batch.validate(full=True)  # text columns hold UTF-8
+            records = batch.to_pylist()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InvalidInput(f"{name} is damaged after row {done}: {exc}") from None
+        for row in records:
             done += 1
             yield json.dumps(row, ensure_ascii=False, default=_json_value), size * done // max(rows, 1)
 
