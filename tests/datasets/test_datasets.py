@@ -209,13 +209,24 @@ def test_wrong_declared_checksum_fails_at_commit_and_leaves_nothing(world: World
     assert [o.key for o in world.store.list("tenants/")] == []
 
 
-def test_not_jsonl_is_refused_at_commit(world: World, tmp_path: Path) -> None:
+def test_not_jsonl_is_refused_before_sending_and_at_commit(world: World, tmp_path: Path) -> None:
     c = world.client("member")
     c.create_dataset("alpha", "csv")
     f = tmp_path / "a.jsonl"
     f.write_bytes(b"id,text\n1,hello\n")
+    z = tmp_path / "b.jsonl.gz"
+    z.write_bytes(b'{"text": "not gzip at all"}\n')
+    # The SDK looks at the first line before it sends anything.
+    for bad, message in ((f, "a.jsonl is not JSON Lines: its first line"),
+                         (z, "b.jsonl.gz is not JSON Lines, gzip-compressed as its name says")):
+        with pytest.raises(errors.InvalidInput, match=message):
+            c.upload_dataset("alpha", "csv", [bad], chunk_size=world.chunk)
+    assert [o.key for o in world.store.list("tenants/")] == []
+    # A client that sends it anyway is refused at commit, and no version appears.
+    up = c.begin_dataset_upload("alpha", "csv", [_decl(f)], chunk_size=world.chunk)
+    assert _put(world, up, 0, 1, f.read_bytes()).status_code == 200
     with pytest.raises(errors.InvalidInput, match="JSON Lines"):
-        c.upload_dataset("alpha", "csv", [f], chunk_size=world.chunk)
+        c.commit_dataset_upload("alpha", "csv", up["id"])
     assert c.dataset_versions("alpha", "csv") == []
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from suanli.client.datasets import DatasetCalls
 from suanli.data.datasets.manifest import DEFAULT_CHUNK_SIZE
-from suanli.data.datasets.verify import iter_documents
+from suanli.data.datasets.verify import glance, iter_documents
 from suanli.objects import ChecksumMismatch
 
 Progress = Callable[[int, int], None]
@@ -51,6 +51,8 @@ class TransferCalls(DatasetCalls):
         ``progress`` is called with (bytes done, bytes in all). Answers the committed version.
         """
         files = [Path(p) for p in paths]
+        for p in files:
+            glance(p)
         declared = []
         for p in files:
             size, digest = file_digest(p)

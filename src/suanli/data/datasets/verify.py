@@ -8,10 +8,12 @@ import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from suanli.core.errors import InvalidInput
-from suanli.data.runners.inputs import open_parquet, parquet_lines
+from suanli.data.datasets.manifest import compression_of
+from suanli.data.runners.inputs import open_parquet, open_text, parquet_lines
 
 _SPOOL_BYTES = 64 * 1024 * 1024
 
@@ -151,3 +153,26 @@ def iter_documents(compression: str, chunks: Iterable[bytes]) -> Iterator[bytes]
             yield dec.decompress(rest)
     if dec is not None and kind == "zlib":
         yield dec.flush()  # type: ignore[attr-defined]
+
+
+def glance(path: Path) -> None:
+    """A quick look at a local shard before it is sent: its name is a shard's, and its first document
+    reads (a Parquet footer, or a first line that is a JSON object). The server checks every byte at
+    commit; this spares sending a large file that cannot pass."""
+    compression = compression_of(path.name)
+    if compression == "parquet":
+        open_parquet(path, path.name)
+        return
+    try:
+        with open_text(path) as fh:
+            first = next((line for line in fh if line.strip()), "")
+        ok = isinstance(json.loads(first), dict)
+    except (ValueError, OSError, EOFError):
+        ok = False
+    except Exception as exc:
+        if type(exc).__name__ != "ZstdError":
+            raise
+        ok = False
+    if not ok:
+        packed = "" if compression == "none" else f", {compression}-compressed as its name says"
+        raise InvalidInput(f"{path.name} is not JSON Lines{packed}: its first line is not a JSON object")
