@@ -57,8 +57,16 @@ def test_corpus_reads_plain_gzip_zstd_and_folders_and_skips_records_without_text
     assert load_corpus(tmp_path / "b.jsonl.gz").tokens.tolist() == c.tokens.tolist()
     (tmp_path / "c.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(body.encode()))
     assert load_corpus(tmp_path / "c.jsonl.zst").tokens.tolist() == c.tokens.tolist()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist([x for x in lines if isinstance(x, dict)]), tmp_path / "d.parquet")
+    assert load_corpus(tmp_path / "d.parquet").tokens.tolist() == c.tokens.tolist()
     every = load_corpus(tmp_path)
-    assert every.documents == 6 and len(every.files) == 3
+    assert every.documents == 8 and len(every.files) == 4
+    (tmp_path / "e.parquet").write_text("not parquet")
+    with pytest.raises(DataError, match="not a Parquet file"):
+        load_corpus(tmp_path / "e.parquet")
     with pytest.raises(DataError, match="no record"):
         load_corpus(tmp_path / "a.jsonl", text_field="missing")
     with pytest.raises(DataError, match="does not exist"):

@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m suanli.training.tinygpt",
         description="Train a small GPT-2 on JSONL text; checkpoint, resume exactly, export a HF model.",
     )
-    p.add_argument("--data", required=True, type=Path, help="JSONL(.gz) file or a folder of them")
+    p.add_argument("--data", required=True, type=Path, help="JSONL (.gz/.zst) or Parquet file, or a folder of them")
     p.add_argument("--out", required=True, type=Path, help="Hugging Face model directory to write")
     p.add_argument("--checkpoint-dir", type=Path, default=None,
                    help=f"checkpoint folder (default: ${CHECKPOINT_DIR_ENV}; none: no checkpoints)")

@@ -24,8 +24,8 @@ import torch
 
 from suanli.training.tinygpt.tokenizer import EOS_ID, encode
 
-ENDINGS = (".jsonl", ".jsonl.gz", ".jsonl.zst")
-"""JSON Lines, as the data plane stores dataset shards: plain, gzip or zstd."""
+ENDINGS = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
+"""The data plane's dataset shards: JSON Lines (plain, gzip or zstd) or Parquet (one row a record)."""
 
 
 class DataError(ValueError):
@@ -55,6 +55,18 @@ def _files(path: Path) -> list[Path]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    if path.name.endswith(".parquet"):
+        from suanli.core.errors import InvalidInput
+        from suanli.data.runners.inputs import parquet_lines
+
+        try:
+            for number, (line, _) in enumerate(parquet_lines(path, str(path)), start=1):
+                yield number, line.encode()
+        except ImportError as exc:
+            raise DataError(f"{path}: reading Parquet needs pyarrow ({exc})") from None
+        except InvalidInput as exc:
+            raise DataError(exc.message) from None
+        return
     if path.name.endswith(".zst"):
         import zstandard
 
