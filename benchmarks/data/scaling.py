@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, machine, table
-from throughput import _once, build_input
+from throughput import build_input, run_once
 
 
 def main() -> None:
@@ -44,12 +44,12 @@ def main() -> None:
         control: dict[int, float] = {}
         for n in counts:
             control[n] = statistics.median(
-                float(_once(["--spin", str(n)])["seconds"]) for _ in range(args.repeat))
+                float(run_once(["--spin", str(n)])["seconds"]) for _ in range(args.repeat))
         for recipe in recipes:
             base: tuple[float, float] | None = None
             shas = set()
             for n in counts:
-                runs = [_once(["--one", recipe, str(source), str(n), "warm"]) for _ in range(args.repeat)]
+                runs = [run_once(["--one", recipe, str(source), str(n), "warm"]) for _ in range(args.repeat)]
                 seconds = statistics.median(float(r["seconds"]) for r in runs)
                 cpu = statistics.median(float(r["cpu_seconds"]) for r in runs)
                 parent = statistics.median(float(r["parent_cpu"]) / float(r["cpu_seconds"]) for r in runs)

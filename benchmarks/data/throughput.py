@@ -120,7 +120,7 @@ def _spin_cpu(n: int) -> float:
     return time.process_time() - started
 
 
-def _once(args: list[str]) -> dict[str, float | str]:
+def run_once(args: list[str]) -> dict[str, float | str]:
     got = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
     if got.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({got.returncode}):\n{got.stderr[-3000:]}")
@@ -155,9 +155,9 @@ def main() -> None:
         control_cpu: dict[int, list[float]] = {1: [], 2: []}
         for round_ in range(args.repeat):
             for i, (recipe, source, workers, warm) in enumerate(configs):
-                runs[i].append(_once(["--one", recipe, str(source), str(workers), warm]))
+                runs[i].append(run_once(["--one", recipe, str(source), str(workers), warm]))
             for processes in (1, 2):
-                got = _once(["--spin", str(processes)])
+                got = run_once(["--spin", str(processes)])
                 control[processes].append(float(got["seconds"]))
                 control_cpu[processes].append(float(got["cpu_seconds"]))
             print(f"round {round_ + 1} done", flush=True)

@@ -17,58 +17,44 @@ class DatasetCalls(Transport):
 
     def create_dataset(self, tenant: str, name: str, *, description: str = "") -> dict[str, Any]:
         body = {"name": name, "description": description}
-        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets", json=body,
-                                              idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/datasets", json=body, idempotent=True)
 
     def datasets(self, tenant: str) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/datasets"))
 
     def classify_dataset(self, tenant: str, name: str, classification: str) -> dict[str, Any]:
         """Label a dataset (public, internal, important, core); what derives from it is raised with it."""
-        result: dict[str, Any] = self.request("PUT", f"/api/v1/tenants/{tenant}/datasets/{name}/classification",
-                                              json={"classification": classification})
-        return result
+        return self.call(
+            "PUT", f"/api/v1/tenants/{tenant}/datasets/{name}/classification", json={"classification": classification})
 
     def dataset(self, tenant: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}")
 
     def delete_dataset(self, tenant: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}")
-        return result
+        return self.call("DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}")
 
     def dataset_versions(self, tenant: str, name: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.request(
-            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions")["items"]
-        return result
+        return list(self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions")["items"])
 
     def dataset_version(self, tenant: str, name: str, version: int | str = "latest") -> dict[str, Any]:
         """A version's manifest (shards, sizes, sha256, document counts, lineage)."""
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
 
     def delete_dataset_version(self, tenant: str, name: str, version: int) -> dict[str, Any]:
-        result: dict[str, Any] = self.request(
-            "DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
-        return result
+        return self.call("DELETE", f"/api/v1/tenants/{tenant}/datasets/{name}/versions/{version}")
 
     def storage(self, tenant: str) -> dict[str, Any]:
         """Stored and reserved bytes against the tenant's storage quota (0: no limit)."""
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/storage")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/storage")
 
     def begin_dataset_upload(self, tenant: str, name: str, files: list[dict[str, Any]], *,
                              chunk_size: int, **lineage: Any) -> dict[str, Any]:
         """Declare a version's files; the same declaration again resumes the open upload."""
         body = {"files": files, "chunk_size": chunk_size, **{k: v for k, v in lineage.items() if v is not None}}
-        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads",
-                                              json=body, idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads", json=body, idempotent=True)
 
     def dataset_upload(self, tenant: str, name: str, upload_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/uploads/{upload_id}")
 
     def put_dataset_chunk(self, tenant: str, name: str, upload_id: str, index: int, number: int,
                           data: bytes) -> dict[str, Any]:
@@ -110,8 +96,8 @@ class DatasetCalls(Transport):
 
     def create_dataset_report(self, tenant: str, name: str, report: dict[str, Any]) -> str:
         """Store a curation report for a version about to be uploaded; answers its reference."""
-        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/reports",
-                                              json=report, idempotent=True)
+        result = self.call("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/reports", json=report,
+                           idempotent=True)
         return str(result["ref"])
 
     def dataset_report(self, tenant: str, name: str, version: int | str = "latest") -> dict[str, Any]:
@@ -119,9 +105,7 @@ class DatasetCalls(Transport):
         ref = self.dataset_version(tenant, name, version).get("report") or ""
         if not ref.startswith("reports/"):
             raise errors.NotFound(f"version {version} of {name!r} has no stored curation report")
-        result: dict[str, Any] = self.request(
-            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/reports/{ref.split('/', 1)[1]}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/reports/{ref.split('/', 1)[1]}")
 
     def curate_dataset(self, tenant: str, name: str, recipe: str, *, version: int | None = None,
                        workers: int = 1) -> dict[str, Any]:
@@ -129,27 +113,19 @@ class DatasetCalls(Transport):
         body: dict[str, Any] = {"recipe": recipe, "workers": workers}
         if version is not None:
             body["version"] = version
-        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations",
-                                              json=body, idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations", json=body, idempotent=True)
 
     def curation(self, tenant: str, name: str, job: str) -> dict[str, Any]:
         """A curation job: status, stage, progress, report reference, result version."""
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}")
 
     def curations(self, tenant: str, name: str) -> list[dict[str, Any]]:
         """The dataset's curation jobs, newest first."""
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations")
-        return list(result["items"])
+        return list(self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations")["items"])
 
     def curation_report(self, tenant: str, name: str, job: str) -> dict[str, Any]:
         """The stored report of a succeeded curation (409 before it succeeds)."""
-        result: dict[str, Any] = self.request(
-            "GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/report")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/report")
 
     def cancel_curation(self, tenant: str, name: str, job: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request(
-            "POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/cancel")
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/datasets/{name}/curations/{job}/cancel")

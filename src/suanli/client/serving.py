@@ -14,29 +14,24 @@ class ServingCalls(Transport):
 
     def create_model(self, tenant: str, name: str, *, description: str = "") -> dict[str, Any]:
         body = {"name": name, "description": description}
-        result: dict[str, Any] = self.request("POST", f"/api/v1/tenants/{tenant}/models", json=body, idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/models", json=body, idempotent=True)
 
     def models(self, tenant: str) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/models"))
 
     def model(self, tenant: str, model: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/models/{model}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/models/{model}")
 
     def model_versions(self, tenant: str, model: str) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/models/{model}/versions"))
 
     def model_version(self, tenant: str, model: str, version: int | str = "latest") -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/models/{model}/versions/{version}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/models/{model}/versions/{version}")
 
     def create_model_version(self, tenant: str, model: str, *, training_job_id: str | None = None,
                              dataset_version: str | None = None) -> dict[str, Any]:
         body = {"training_job_id": training_job_id, "dataset_version": dataset_version}
-        result: dict[str, Any] = self.request(
-            "POST", f"/api/v1/tenants/{tenant}/models/{model}/versions", json=body, idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/models/{model}/versions", json=body, idempotent=True)
 
     def put_model_chunk(self, tenant: str, model: str, version: int | str, path: str, offset: int,
                         data: bytes) -> dict[str, Any]:
@@ -57,9 +52,8 @@ class ServingCalls(Transport):
 
     def finalize_model_version(self, tenant: str, model: str, version: int | str,
                                files: dict[str, int] | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = self.request(
+        return self.call(
             "POST", f"/api/v1/tenants/{tenant}/models/{model}/versions/{version}/finalize", json={"files": files})
-        return result
 
     def upload_model(self, tenant: str, model: str, folder: Any, *, training_job_id: str | None = None,
                      dataset_version: str | None = None, chunk_bytes: int = 1024 * 1024 - 1024,
@@ -103,22 +97,17 @@ class ServingCalls(Transport):
             body["classification"] = classification
         if regions is not None:
             body["regions"] = regions
-        result: dict[str, Any] = self.request(
-            "POST", f"/api/v1/tenants/{tenant}/deployments", json=body, idempotent=True)
-        return result
+        return self.call("POST", f"/api/v1/tenants/{tenant}/deployments", json=body, idempotent=True)
 
     def deployments(self, tenant: str) -> list[dict[str, Any]]:
         return list(self.paginate(f"/api/v1/tenants/{tenant}/deployments"))
 
     def deployment(self, tenant: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v1/tenants/{tenant}/deployments/{name}")
-        return result
+        return self.call("GET", f"/api/v1/tenants/{tenant}/deployments/{name}")
 
     def update_deployment(self, tenant: str, name: str, **changes: Any) -> dict[str, Any]:
         """Scale (``regions={...}``), roll out (``version=...``), or change ``policy``."""
-        result: dict[str, Any] = self.request("PATCH", f"/api/v1/tenants/{tenant}/deployments/{name}", json=changes)
-        return result
+        return self.call("PATCH", f"/api/v1/tenants/{tenant}/deployments/{name}", json=changes)
 
     def delete_deployment(self, tenant: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("DELETE", f"/api/v1/tenants/{tenant}/deployments/{name}")
-        return result
+        return self.call("DELETE", f"/api/v1/tenants/{tenant}/deployments/{name}")

@@ -72,6 +72,15 @@ class Transport:
             return None
         return response.json()
 
+    def call(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        """:meth:`request` for the calls that answer a JSON object (most of them)."""
+        result: dict[str, Any] = self.request(method, path, **options)
+        return result
+
+    def call_list(self, method: str, path: str, **options: Any) -> list[dict[str, Any]]:
+        """:meth:`request` for the calls that answer a JSON array of objects."""
+        result: list[dict[str, Any]] = self.request(method, path, **options)
+        return result
 
     def paginate(self, path: str, params: dict[str, Any] | None = None, limit: int | None = None) -> Iterator[Any]:
         """Every item of a paginated list, following ``next_cursor``, up to ``limit`` items."""
@@ -87,7 +96,6 @@ class Transport:
             if not page.get("next_cursor"):
                 return
             params["cursor"] = page["next_cursor"]
-
 
     def ready(self) -> dict[str, Any]:
         """The server's readiness report (``/readyz``), whether it is ready or not."""

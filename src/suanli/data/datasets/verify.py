@@ -13,7 +13,7 @@ from typing import IO
 
 from suanli.core.errors import InvalidInput
 from suanli.data.datasets.manifest import compression_of
-from suanli.data.runners.inputs import open_parquet, open_text, parquet_lines
+from suanli.data.runners.inputs import open_parquet, open_text, parquet_batches, parquet_lines
 
 _SPOOL_BYTES = 64 * 1024 * 1024
 
@@ -88,9 +88,10 @@ def _check_parquet(name: str, chunks: Iterable[bytes]) -> ShardCheck:
     with _spooled(chunks, h) as spool:
         size = spool.seek(0, 2)
         spool.seek(0)
-        documents = open_parquet(spool, f"shard {name!r}").metadata.num_rows
-        # Every row decodes (a damaged page is refused now, not when the data is curated).
-        read = sum(1 for _ in parquet_lines(spool, f"shard {name!r}"))
+        parquet = open_parquet(spool, f"shard {name!r}")
+        documents = parquet.metadata.num_rows
+        # Every page decodes (a damaged one is refused now, not when the data is curated).
+        read = sum(batch.num_rows for batch in parquet_batches(parquet, f"shard {name!r}"))
     if read != documents:
         raise InvalidInput(f"shard {name!r} holds {read} rows where its footer says {documents}")
     if documents == 0:

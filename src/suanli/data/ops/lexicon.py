@@ -11,21 +11,20 @@ jieba (its segmenter's tables take a tenth of a second to import and are never u
 Counting the word list takes about a fifth of a CPU-second, a tenth of what a cold ``suanli curate``
 spends on a few megabytes, so the counts are kept in a cache file (``$SUANLI_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/suanli`` or ``~/.cache/suanli``) named after the word list's path, size and
-modification time; reading it back costs a quarter of counting. The file is plain data (counts and
-words) under a SHA-256 digest; any problem with it means counting again, never a different answer.
+modification time (:mod:`suanli.data.cache`); reading it back costs a quarter of counting. The file
+is plain data (counts and words); any problem with it means counting again, never a different answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import math
-import os
 import re
-import tempfile
 from array import array
 from functools import lru_cache
 from pathlib import Path
+
+from suanli.data import cache
 
 # A line is ``word count tag``; these read a word of one or two characters, or the first two characters
 # of a longer word, and its count.
@@ -53,25 +52,8 @@ def count_words(text: str) -> dict[str, int]:
     return freq
 
 
-def _cache_file(source: Path) -> Path | None:
-    explicit = os.environ.get("SUANLI_CACHE_DIR")
-    try:
-        stat = source.stat()
-        folder = Path(explicit or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "suanli")
-    except (OSError, RuntimeError):  # no home directory to hold it
-        return None
-    key = hashlib.sha256(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    return folder / f"lexicon-{key}.bin"
-
-
-def _read_cache(path: Path) -> dict[str, int] | None:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    start = len(_CACHE_FORMAT) + 32
-    body = data[start:]
-    if data[:start] != _CACHE_FORMAT + hashlib.sha256(body).digest() or len(body) < 8:
+def _decode(body: bytes) -> dict[str, int] | None:
+    if len(body) < 8:
         return None
     n = int.from_bytes(body[:8], "little")
     counts = array("q")
@@ -82,32 +64,22 @@ def _read_cache(path: Path) -> dict[str, int] | None:
     return dict(zip(words, counts, strict=True))
 
 
-def _write_cache(path: Path, freq: dict[str, int]) -> None:
-    body = b"".join((len(freq).to_bytes(8, "little"), array("q", freq.values()).tobytes(),
+def _encode(freq: dict[str, int]) -> bytes:
+    return b"".join((len(freq).to_bytes(8, "little"), array("q", freq.values()).tobytes(),
                      "\n".join(freq).encode("utf-8")))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    except OSError:
-        return  # a read-only or missing home: the next process counts again
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_CACHE_FORMAT + hashlib.sha256(body).digest() + body)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)
 def _frequencies() -> dict[str, int]:
     """:func:`count_words` of jieba's word list, from the cache file when it has them."""
     source = _word_list_path()
-    cache = _cache_file(source)
-    freq = _read_cache(cache) if cache is not None else None
+    where = cache.path_for("lexicon", source)
+    body = cache.read(where, _CACHE_FORMAT) if where is not None else None
+    freq = _decode(body) if body is not None else None
     if freq is None:
         freq = count_words(source.read_text("utf-8"))
-        if cache is not None:
-            _write_cache(cache, freq)
+        if where is not None:
+            cache.write(where, _CACHE_FORMAT, _encode(freq))
     return freq
 
 

@@ -98,33 +98,43 @@ def open_parquet(source: Path | IO[bytes], name: str) -> Any:
         raise InvalidInput(f"{name} is not a Parquet file: {exc}") from None
 
 
-def parquet_lines(source: Path | IO[bytes], name: str, batch_rows: int = 1024) -> Iterator[tuple[str, int]]:
+def parquet_batches(parquet: Any, name: str, batch_rows: int = 1024) -> Iterator[Any]:
+    """The record batches of an open Parquet file, each checked whole (its text is UTF-8).
+
+    A page that does not decode is an :class:`InvalidInput` naming the row it stopped at.
+    """
+    import pyarrow as pa
+
+    batches = parquet.iter_batches(batch_size=batch_rows)
+    done = 0
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                return
+            batch.validate(full=True)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InvalidInput(f"{name} is damaged after row {done}: {exc}") from None
+        done += batch.num_rows
+        yield batch
+
+
+def parquet_lines(source: Path | IO[bytes], name: str) -> Iterator[tuple[str, int]]:
     """Each row of a Parquet file as a JSON line (a document), and the file's bytes read so far.
 
-    Rows are read ``batch_rows`` at a time, so memory holds one batch, not the file. The bytes read
-    so far are the file's size in proportion to the rows read (Parquet has no byte offset per row).
+    Rows are read a batch at a time, so memory holds one batch, not the file. The bytes read so far
+    are the file's size in proportion to the rows read (Parquet has no byte offset per row).
     """
     if isinstance(source, Path):
         size = source.stat().st_size
     else:
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
-    import pyarrow as pa
-
     parquet = open_parquet(source, name)
     rows = parquet.metadata.num_rows
     done = 0
-    batches = parquet.iter_batches(batch_size=batch_rows)
-    while True:
-        try:
-            batch = next(batches, None)
-            if batch is None:
-                return
-            batch.validate(full=True)  # text columns hold UTF-8
-            records = batch.to_pylist()
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise InvalidInput(f"{name} is damaged after row {done}: {exc}") from None
-        for row in records:
+    for batch in parquet_batches(parquet, name):
+        for row in batch.to_pylist():
             done += 1
             yield json.dumps(row, ensure_ascii=False, default=_json_value), size * done // max(rows, 1)
 
