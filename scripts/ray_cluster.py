@@ -155,12 +155,13 @@ def start_cluster(base: Path, head: NodeSpec, workers: Sequence[NodeSpec] = (), 
     try:
         _wait_head(proc, base / "head", head.ip, gcs, url, timeout_s, dashboard=False)
         temp_dir = base / "head" / "tmp"
-        procs = [_start(base / f"worker-{w.ip}", temp_dir, w.ip, [f"--address={head.ip}:{gcs}"], w.num_gpus,
+        address = f"{head.ip}:{gcs}"
+        procs = [_start(base / f"worker-{w.ip}", temp_dir, w.ip, [f"--address={address}"], w.num_gpus,
                         w.resources) for w in workers]
         started += procs
         _wait_head(proc, base / "head", head.ip, gcs, url, timeout_s)
-        for w, p in zip(workers, procs, strict=True):
-            _wait(p, "Ray runtime started", base / f"worker-{w.ip}" / "ray-start.log", timeout_s)
+        for i, (w, p) in enumerate(zip(workers, procs, strict=True), start=1):
+            started[i] = _joined(p, base / f"worker-{w.ip}", temp_dir, w, address, timeout_s)
     except BaseException:
         for p in reversed(started):
             stop_pid(p.pid)
@@ -176,9 +177,31 @@ def start_worker(base: Path, head: RayNode, ip: str, num_gpus: int = 4, resource
     It shares the head's temp folder: a node's agent finds a job's log under the session folder the head
     announces, which on one box is the head's (each node's sockets get their own names there).
     """
-    proc = _start(base, head.temp_dir, ip, [f"--address={head.gcs_address}"], num_gpus, resources or {})
-    _wait(proc, "Ray runtime started", base / "ray-start.log", timeout_s)
+    spec = NodeSpec(ip, num_gpus, resources or {})
+    proc = _start(base, head.temp_dir, ip, [f"--address={head.gcs_address}"], num_gpus, spec.resources)
+    proc = _joined(proc, base, head.temp_dir, spec, head.gcs_address, timeout_s)
     return RayNode(ip, proc.pid, head.temp_dir, head.gcs_address, head.dashboard)
+
+
+def _joined(proc: subprocess.Popen[bytes], base: Path, temp_dir: Path, spec: NodeSpec, address: str,
+            timeout_s: float, attempts: int = 3) -> subprocess.Popen[bytes]:
+    """Wait for a worker's ``ray start`` to join; one that fails is cleared away and started again.
+
+    On a loaded box a worker's raylet can miss the 30 s that ``ray start`` gives it to register with the
+    GCS (Ray hard-codes that wait), and ``ray start`` exits 1 although the head is fine; a second try
+    then joins, the head's own start-up being over.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            _wait(proc, "Ray runtime started", base / "ray-start.log", timeout_s)
+            return proc
+        except RuntimeError:
+            stop_pid(proc.pid)
+            _kill_processes(spec.ip, temp_dir)
+            if attempt == attempts:
+                raise
+            proc = _start(base, temp_dir, spec.ip, [f"--address={address}"], spec.num_gpus, spec.resources)
+    raise AssertionError("unreachable")
 
 
 def stop_pid(pid: int, timeout_s: float = 20.0) -> None:
@@ -208,12 +231,18 @@ def stop(node: RayNode) -> None:
 
 def kill_node(node: RayNode) -> None:
     """A node that dies without notice: SIGKILL its raylet (the heart of a node), then its ``ray start``."""
+    _kill_processes(node.ip, node.temp_dir, "raylet")
+    stop_pid(node.pid)
+
+
+def _kill_processes(ip: str, temp_dir: Path, program: str = "") -> None:
+    """SIGKILL the processes of the node on ``ip`` under ``temp_dir`` (only its ``program`` if given)."""
     for line in subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout.splitlines():
         pid, _, args = line.strip().partition(" ")
-        if "raylet" in args.split(" ")[0] and f"--node_ip_address={node.ip}" in args and str(node.temp_dir) in args:
+        mine = any(f"{flag}={ip}" in args.split(" ") for flag in ("--node_ip_address", "--node-ip-address"))
+        if mine and str(temp_dir) in args and program in args.split(" ")[0]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-    stop_pid(node.pid)
 
 
 def main() -> None:

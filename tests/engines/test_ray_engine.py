@@ -286,6 +286,22 @@ def test_a_killed_node_requeues_its_job(platform, ray) -> None:  # type: ignore[
         shutil.rmtree(base, ignore_errors=True)
 
 
+def test_a_worker_whose_start_fails_is_started_again(ray) -> None:  # type: ignore[no-untyped-def]
+    """``ray start`` exiting 1 (as when its raylet misses Ray's 30 s to register on a loaded box) is retried."""
+    base = Path(tempfile.mkdtemp(prefix="srt-r-"))
+    with (base / "ray-start.log").open("wb") as log:
+        failed = subprocess.Popen(["sh", "-c", "echo 'The current node timed out during startup.'; exit 1"],
+                                  stdout=log)
+    spec = ray_cluster.NodeSpec("127.0.0.5", 0, {"retried": 1})
+    joined = ray_cluster._joined(failed, base, ray.temp_dir, spec, ray.gcs_address, timeout_s=60)
+    try:
+        assert joined.pid != failed.pid and joined.poll() is None
+        assert _ray_state(ray, "nodes", node_ip="127.0.0.5", state="ALIVE")
+    finally:
+        ray_cluster.stop_pid(joined.pid)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_a_repeated_launch_is_adopted_not_run_twice(ray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     engine = RayEngine(RayConfig.of({"address": ray.dashboard}))
     nodes = {r.name: r for r in engine.inventory()}
