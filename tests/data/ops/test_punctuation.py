@@ -10,6 +10,13 @@ def test_restores_nfkc_folded_marks(news: list[str]) -> None:
     assert exact >= len(news) - 2
 
 
+def test_commas_between_numbers_and_words_follow_what_the_numbers_are() -> None:
+    """Thousands and two-digit lists keep ``,``; other digit groups and number-word pairs take ``，``."""
+    text = "净利润1,250万元,红球02,04,05,前区5+1,12期,1,2,3名,年费$260,IMA考试,增长50%,5G手机,AB,CD"
+    assert restore(text)[0] == ("净利润1,250万元，红球02,04,05，前区5+1，12期，1，2，3名，年费$260，IMA考试，"
+                                "增长50%，5G手机，AB,CD")
+
+
 def test_keeps_ascii_in_numbers_and_latin_text() -> None:
     text = "他说,价格是1,000元,比分3:1,网址http://a.cn 和 Hello, world!好吗?"
     assert restore(text)[0] == "他说，价格是1,000元，比分3：1，网址http://a.cn 和 Hello, world！好吗？"
