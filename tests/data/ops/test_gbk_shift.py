@@ -107,3 +107,28 @@ def test_a_folded_document_with_a_repaired_span_is_repaired_whole() -> None:
     source = "研究人员说，这是人类创造的。”（编译/潘剑）"
     (repaired,), _ = curate_documents(load("zh-repair"), [{"text": damage(source)}])
     assert repaired["text"] == source
+
+
+def _shifted(source: str) -> str:
+    return unicodedata.normalize("NFKC", drop_gbk_byte(to_traditional_by_table(source)))
+
+
+def test_noise_that_nfkc_rewrote_is_read_back_as_its_bytes() -> None:
+    # The shifted bytes decode ``㈢``, which NFKC spelled ``(三)``; the sentence's last ``。`` lost its
+    # trail byte, and the document's own ``。`` beats the ideographic space that shares its lead byte.
+    damaged = _shifted("他认为未来有望延续。”刘珈吟表示。\n不仅如此。")
+    assert "(三)" in damaged
+    assert realign(damaged) == ("他認爲未來有望延續。”劉珈吟表示。\n不僅如此。", 1)
+
+
+def test_a_quote_whose_trail_byte_paired_with_a_latin_letter() -> None:
+    damaged = _shifted("与客户的成功密不可分。”Fredrik说。")
+    assert "!盕redrik" in damaged  # ``”``'s trail byte B1 and ``F``
+    assert realign(damaged)[0] == "與客戶的成功密不可分。”Fredrik說。"
+
+
+def test_common_characters_beat_noise_where_no_word_decides() -> None:
+    # A name is no word: on word pairs alone ``安苊`` (noise) and ``曹名`` tie, and the noise stayed.
+    damaged = _shifted("跑赢市场多少百分比。“曹名长认为关注收益")
+    assert "!安苊" in damaged
+    assert realign(damaged)[0] == "跑贏市場多少百分比。“曹名長認爲關注收益"
