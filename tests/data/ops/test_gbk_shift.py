@@ -132,3 +132,12 @@ def test_common_characters_beat_noise_where_no_word_decides() -> None:
     damaged = _shifted("跑赢市场多少百分比。“曹名长认为关注收益")
     assert "!安苊" in damaged
     assert realign(damaged)[0] == "跑贏市場多少百分比。“曹名長認爲關注收益"
+
+
+def test_a_quote_closing_after_latin_text_or_before_a_space() -> None:
+    # ``。”`` lost its first byte and its trail met the line end (or a space): ``CBDC!`` and ``的!`` inside
+    # an open quotation are the damage, a ``!`` in Latin text outside one is not.
+    assert realign("他说“只会在有授权时发行 CBDC!\n根据")[0] == "他说“只会在有授权时发行 CBDC。”\n根据"
+    assert realign("他说“计划且精确的! 该研究")[0] == "他说“计划且精确的。” 该研究"
+    assert realign("他说“真棒! 我们”走了")[0] == "他说“真棒! 我们”走了"
+    assert realign("发布了 Hello World!\n下一段")[0] == "发布了 Hello World!\n下一段"
