@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from tests.inference.upstream import Upstream
 
 from suanli.client import Client
 from suanli.core.errors import NotFound
-from suanli.serving.gateway.limits import Limits, RateLimiter, merged
+from suanli.serving.gateway.limits import Count, Limits, RateLimiter, merged
 
 
 def test_a_tenants_limits_override_the_defaults_field_by_field() -> None:
@@ -30,6 +31,99 @@ def test_a_tenants_limits_override_the_defaults_field_by_field() -> None:
     assert limiter.check("k2", "t2", 0.2).allowed and limiter.check("k2", "t2", 0.3).allowed  # others: defaults
     limiter.override({})  # dropped: the defaults apply again, the window keeps its count
     assert limiter.check("k", "t1", 0.4).allowed
+
+
+def test_gateways_add_up_each_others_counts() -> None:
+    """Two limiters that exchange counts keep one limit between them, across a minute's turn too."""
+    limits = Limits(key_rpm=3, key_tpm=0, tenant_rpm=0, tenant_tpm=0)
+    here, there = RateLimiter(limits), RateLimiter(limits)
+    now = 600.0  # the start of minute 10
+    assert here.check("k", "t", now).allowed and here.check("k", "t", now).allowed
+    sent = here.counted(now)
+    assert sent == [Count("requests", "k:k", 10, 2)]
+    assert here.counted(now) == []  # nothing new since
+    here.unsent(sent)  # the write failed: sent again next time
+    assert here.counted(now) == sent
+    there.absorb(sent, now)
+    assert there.check("k", "t", now).allowed
+    refused = there.check("k", "t", now)
+    assert not refused.allowed and refused.retry_after_s > 0
+    assert there.check("other", "t", now).allowed  # another key has its own window
+    # A minute later the others' count is the previous bucket's, weighted by what is left of it.
+    there.absorb(sent, now + 60)  # the exchange still sees minute 10's rows
+    assert there.limits_for("t").key_rpm == 3
+    assert not there.check("k", "t", now + 61).allowed  # 2 + 1 of minute 10, 59/60 of them still count
+    assert there.check("k", "t", now + 100).allowed
+    there.absorb([], now + 100)  # the rows aged out: only the own count is left
+    assert there.counted(now + 100) == [Count("requests", "k:k", 11, 1), Count("requests", "k:k", 10, 1),
+                                        Count("requests", "k:other", 10, 1)]
+
+
+def test_two_gateway_processes_keep_one_limit(platform: Any) -> None:
+    """The server's gateway and a ``suanli gateway`` process on the same database: 4 requests a minute
+    for the key, wherever they arrive."""
+    admin = Client(platform.url, platform.admin_token, retries=0)
+    alpha = make_tenant(admin, platform.url, "alpha")
+    platform.runner.run_pass()
+    member = alpha["member"]
+    admin.set_rate_limits("alpha", key_rpm=4, key_tpm=0, tenant_rpm=0, tenant_tpm=0)
+    port = free_port()
+    edge_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SUANLI_DATABASE_URL": platform.db.url, "SUANLI_HOME": str(platform.home)}
+    with Upstream(free_port()) as upstream:
+        member.client(platform.url).deploy(
+            "alpha", "chat", engine="external", engine_options={"url": upstream.url + "/v1", "model": "up"},
+            regions={"local": {"min_replicas": 1, "max_replicas": 1}},
+        )
+        platform.runner.run_pass()
+        platform.app.state.gateway.reload()
+        edge = subprocess.Popen([sys.executable, "-m", "suanli.cli", "gateway", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            headers = {"Authorization": f"Bearer {member.token}"}
+            wait_until(lambda: _answers(edge_url + "/v1/models", headers), 60)
+
+            def call(url: str) -> httpx.Response:
+                return httpx.post(f"{url}/v1/completions", json={"model": "chat", "prompt": "x"}, headers=headers,
+                                  timeout=30)
+
+            assert [call(platform.url).status_code for _ in range(2)] == [200, 200]
+            wait_until(lambda: _counted_elsewhere(platform, "alpha", 2), 10)
+            time.sleep(2.0)  # the edge reads the shared counts every half second
+            answers = [call(edge_url) for _ in range(3)]
+            assert [a.status_code for a in answers] == [200, 200, 429], [a.text for a in answers]
+            assert answers[1].headers["x-ratelimit-remaining-requests"] == "0"
+            wait_until(lambda: _counted_elsewhere(platform, "alpha", 4, edge=True), 10)
+            assert call(platform.url).status_code == 429  # the edge's two count here too
+        finally:
+            edge.terminate()
+            _, err = edge.communicate(timeout=30)
+        assert b"Traceback" not in err, err.decode()[-2000:]
+
+
+def _answers(url: str, headers: dict[str, str]) -> bool:
+    try:
+        return httpx.get(url, headers=headers, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _counted_elsewhere(platform: Any, tenant: str, amount: int, edge: bool = False) -> bool:
+    """Whether the gateways' shared counts show ``amount`` requests of the tenant's key this minute
+    (``edge``: counted by the other gateway, as the server's gateway last read them)."""
+    from sqlalchemy import func, select
+
+    from suanli.state.serving import GatewayWindow
+
+    gateway = platform.app.state.gateway
+    with platform.db.session() as s:
+        total = s.scalar(select(func.sum(GatewayWindow.amount)).where(
+            GatewayWindow.kind == "requests", GatewayWindow.scope.like("k:%"),
+            GatewayWindow.minute == int(time.time() // 60)))
+    if not edge:
+        return total == amount
+    seen = sum(w.elsewhere[1] for scope, w in gateway.limiter._requests.items() if scope.startswith("k:"))
+    return total == amount and seen == 2
 
 
 def test_limits_are_edited_through_the_api_and_enforced_live(platform: Any) -> None:

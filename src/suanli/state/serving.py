@@ -143,6 +143,23 @@ class UsageRecord(Base):
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class GatewayWindow(Base):
+    """What one gateway process admitted for one scope in one minute: the gateways sharing this database
+    add up each other's counts, so that together they keep a tenant's limits (rows older than the
+    previous minute are deleted)."""
+
+    __tablename__ = "gateway_windows"
+
+    gateway: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """``requests`` or ``tokens``."""
+    scope: Mapped[str] = mapped_column(String(50), primary_key=True)
+    """``k:<API key id>`` or ``t:<tenant id>``."""
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    """Unix time // 60."""
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
 class GatewayRateLimit(Base):
     """A tenant's gateway limits per minute; a null column keeps the gateway's configured default."""
 

@@ -22,6 +22,7 @@ from suanli.serving.gateway.config import GatewayConfig
 from suanli.serving.gateway.forward import Call, forward
 from suanli.serving.gateway.limits import RateLimiter
 from suanli.serving.gateway.meter import Meter
+from suanli.serving.gateway.shared_limits import SharedWindows
 from suanli.serving.gateway.table import LiveReplica, ReplicaTable, Served
 from suanli.serving.gateway.upstream import Pool
 from suanli.serving.gateway.wire import send_error, send_json
@@ -69,6 +70,7 @@ class Gateway:
         self.meter = Meter(db)
         self.keys = KeyCache(db)
         self.limiter = RateLimiter(self.config.limits)
+        self.shared = SharedWindows(db)
         self.router = self.config.router()
         self.rng = random.Random()
         self.poke = poke or (lambda: None)
@@ -108,9 +110,11 @@ class Gateway:
             self._thread.start()
 
     def reload(self) -> None:
-        """Read deployments, replicas and the tenants' rate limits from the database."""
+        """Read deployments, replicas and the tenants' rate limits from the database, and exchange
+        rate-limit counts with the other gateways."""
         self.table.reload()
         self.limiter.override(self.table.rate_limits)
+        self.shared.exchange(self.limiter, time.time())
 
     def close(self) -> None:
         """Stop the background thread and write what is still queued (tests, shutdown)."""
@@ -224,7 +228,7 @@ class Gateway:
                 param="model",
             )
             return
-        verdict = self.limiter.check(principal.key_id, principal.tenant_id, started)
+        verdict = self.limiter.check(principal.key_id, principal.tenant_id, time.time())
         if not verdict.allowed:
             await send_error(
                 send,

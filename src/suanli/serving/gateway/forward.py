@@ -232,7 +232,7 @@ def _finish(call: Call, load: Any) -> None:
     if call.first_byte_at is not None:
         load.ttfts.append(call.first_byte_at - call.started)
     tokens = call.prompt_tokens + call.completion_tokens
-    gw.limiter.charge(call.principal.key_id, call.principal.tenant_id, tokens, now)
+    gw.limiter.charge(call.principal.key_id, call.principal.tenant_id, tokens, time.time())
     gw.meter.record(
         request_id=call.request_id,
         tenant_id=call.principal.tenant_id,

@@ -54,14 +54,18 @@ def merged(defaults: Limits, overrides: Overrides | None) -> Limits:
 
 
 class Window:
-    """Two one-minute buckets of one counter."""
+    """Two one-minute buckets of one counter: this gateway's own, and what the other gateways counted."""
 
-    __slots__ = ("bucket", "current", "previous")
+    __slots__ = ("bucket", "changed", "current", "elsewhere", "previous")
 
     def __init__(self) -> None:
         self.bucket = 0
         self.current = 0
         self.previous = 0
+        self.changed = False
+        """Counted here since the last :meth:`RateLimiter.counted`."""
+        self.elsewhere: tuple[int, int, int] = (0, 0, 0)
+        """(bucket, its count, the bucket before's count) of the other gateways, as last read."""
 
     def _roll(self, now: float) -> None:
         bucket = int(now // 60)
@@ -70,26 +74,50 @@ class Window:
             self.current = 0
             self.bucket = bucket
 
+    def _totals(self, now: float) -> tuple[int, int]:
+        """(current, previous) bucket counts, here and elsewhere together."""
+        self._roll(now)
+        bucket, current, previous = self.elsewhere
+        if bucket == self.bucket - 1:
+            current, previous = 0, current
+        elif bucket != self.bucket:
+            current, previous = 0, 0
+        return self.current + current, self.previous + previous
+
     def used(self, now: float) -> float:
         """The sliding-window estimate of the last 60 s."""
-        self._roll(now)
-        return self.previous * (1.0 - (now % 60) / 60) + self.current
+        current, previous = self._totals(now)
+        return previous * (1.0 - (now % 60) / 60) + current
 
     def add(self, now: float, amount: int) -> None:
         self._roll(now)
         self.current += amount
+        self.changed = True
 
     def reset_after(self, now: float, limit: int) -> float:
         """Seconds until the estimate falls below ``limit`` again (at most two minutes)."""
         if self.used(now) < limit:
             return 0.0
+        current, previous = self._totals(now)
         into = now % 60
-        if self.current >= limit:
+        if current >= limit:
             # Only the next bucket helps: there, current * (1 - t/60) < limit once t > 60 * (1 - limit/current).
-            return (60 - into) + 60 * (1 - limit / self.current)
+            return (60 - into) + 60 * (1 - limit / current)
         # previous * (1 - t/60) + current < limit  <=>  t > 60 * (1 - (limit - current) / previous)
-        t = 60 * (1 - (limit - self.current) / self.previous)
+        t = 60 * (1 - (limit - current) / previous)
         return max(0.0, t - into)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One gateway's count of one scope in one minute (``minute`` = Unix time // 60)."""
+
+    kind: str
+    """``requests`` or ``tokens``."""
+    scope: str
+    """``k:<key id>`` or ``t:<tenant id>``."""
+    minute: int
+    amount: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +130,14 @@ class Verdict:
 
 
 class RateLimiter:
-    """Windows per key and per tenant; in memory, per gateway process (documented: N gateways
-    allow N times the limit unless the limit is divided among them)."""
+    """Windows per key and per tenant, kept in memory by each gateway process.
+
+    Gateways that share a database add up their counts: each writes what it counted
+    (:meth:`counted`) and reads the others' (:meth:`absorb`) every half second
+    (:mod:`suanli.serving.gateway.shared_limits`), so N gateways together admit the limit, overshooting
+    it by at most what the others admitted since the last exchange. Time is Unix time, in seconds, so
+    that gateways agree on the minute.
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -125,8 +159,42 @@ class RateLimiter:
     def _window(self, table: dict[str, Window], scope: str) -> Window:
         w = table.get(scope)
         if w is None:
-            w = table[scope] = Window()
+            # setdefault: the exchange thread may create the same window at the same time.
+            w = table.setdefault(scope, Window())
         return w
+
+    def counted(self, now: float) -> list[Count]:
+        """This gateway's counts of the current and the previous minute, for every window that changed
+        since the last call (the exchange thread; the request path may count at the same time)."""
+        found: list[Count] = []
+        for kind, table in (("requests", self._requests), ("tokens", self._tokens)):
+            for scope, w in list(table.items()):
+                if not w.changed:
+                    continue
+                w.changed = False  # first: a request counted from here on marks it again
+                w._roll(now)
+                bucket, current, previous = w.bucket, w.current, w.previous
+                found += [Count(kind, scope, bucket, current), Count(kind, scope, bucket - 1, previous)]
+        return [c for c in found if c.amount]
+
+    def unsent(self, counts: list[Count]) -> None:
+        """Counts that :meth:`counted` gave but could not be written: their windows are sent again."""
+        for c in counts:
+            table = self._requests if c.kind == "requests" else self._tokens
+            table[c.scope].changed = True
+
+    def absorb(self, others: list[Count], now: float) -> None:
+        """Take the other gateways' counts (summed per scope and minute) in place of the last ones."""
+        minute = int(now // 60)
+        seen: dict[tuple[str, str], dict[int, int]] = {}
+        for c in others:
+            seen.setdefault((c.kind, c.scope), {})[c.minute] = c.amount
+        for kind, table in (("requests", self._requests), ("tokens", self._tokens)):
+            for scope in {s for k, s in seen if k == kind}:
+                self._window(table, scope)
+            for scope, w in list(table.items()):
+                counts = seen.get((kind, scope), {})
+                w.elsewhere = (minute, counts.get(minute, 0), counts.get(minute - 1, 0))
 
     def check(self, key_id: str, tenant_id: str, now: float) -> Verdict:
         """Admit one request now (counting it) unless a request or token limit is reached."""
