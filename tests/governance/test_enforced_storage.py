@@ -131,6 +131,12 @@ def test_storage_is_placed_under_policy(platform, tmp_path: Path, no_storage_poo
                                                "datasets.classify", "datasets.curations.create"}
     assert all(e["outcome"] == "rejected" and "important-data-stays-home version 3" in e["details"]["error"]["message"]
                for e in refusals if "no pool" not in e["details"]["error"]["message"])
+    # Each refusal is also a placement decision of the tenant, explained as the user was told.
+    decisions = [d for d in member.placement_decisions("bank", limit=200)
+                 if d["explanation"].startswith("placement policy forbids storing")]
+    assert sorted(e["details"]["error"]["message"] for e in refusals) == sorted(d["explanation"] for d in decisions)
+    assert all(d["chosen_pool"] is None and d["policy_version"] is not None for d in decisions)
+    assert "dataset ledger: a new version" in {d["workload"] for d in decisions}
 
 
 def test_a_curation_whose_output_policy_forbids_fails_and_stores_nothing(platform, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -173,6 +179,9 @@ def test_model_files_are_stored_under_policy_at_the_label_they_inherit(  # type:
     assert err.message.startswith("placement policy forbids storing version 1 of model scorer (important data)")
     assert "pool hk-store excluded by rule important-data-stays-home version 3" in err.message
     assert member.model_versions("bank", "scorer") == []  # the refused version was never created
+    (decision,) = [d for d in member.placement_decisions("bank")
+                   if d["explanation"].startswith("placement policy forbids storing")]
+    assert decision["workload"] == "model scorer: version 1" and decision["explanation"] == err.message
     assert member.upload_model("bank", "open", folder)["status"] == "ready"  # public: no rule speaks
     no_storage_pool.setenv("SUANLI_STORAGE_POOL", "sh-store")  # the tenant's own jurisdiction
     assert member.upload_model("bank", "scorer", folder, dataset_version="ledger@1")["status"] == "ready"

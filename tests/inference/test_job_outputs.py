@@ -102,3 +102,7 @@ def test_an_output_that_policy_forbids_to_store_is_refused_and_leaves_no_model(
         f"placement policy forbids storing the output of job {job['id']} of model ledger-model (important data)")
     assert shown["output_version_id"] is None
     assert [m["name"] for m in member.models("bank")] == []  # the savepoint took the new model row back
+    (decision,) = [d for d in member.placement_decisions("bank")
+                   if d["explanation"].startswith("placement policy forbids storing")]
+    assert decision["explanation"] == shown["output_error"]  # recorded, though the savepoint rolled back
+    assert decision["workload"] == f"model ledger-model: the output of job {job['id']}"

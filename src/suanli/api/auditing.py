@@ -4,7 +4,8 @@ Every mutating call under ``/api/`` leaves one event, durable before the answer 
 (:meth:`suanli.api.context.Ctx.create`) writes it in its own transaction, beside the object it creates,
 and marks the request as audited; the middleware writes the event of every other call (and of a create
 that failed) in a transaction of its own once the status is known. The event of a refused request
-carries the error's code and message (a placement that policy forbids: the rule and its version).
+carries the error's code and message (a placement that policy forbids: the rule and its version), and
+such a refusal is recorded among the tenant's placement decisions in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
+from suanli.governance.service.enforcement import record_refusal
 from suanli.tenancy import audit
 from suanli.tenancy.principal import Principal
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DONE = "audited"
 _ERROR = "audit_error"
+_REFUSAL = "placement_refusal"
 MAX_ERROR_MESSAGE = 2000
 
 
@@ -39,9 +42,12 @@ def mark_done(scope: Scope) -> None:
     scope.setdefault("state", {})[_DONE] = True
 
 
-def note_error(scope: Scope, code: str, message: str) -> None:
-    """Remember why the request failed, for its audit event."""
-    scope.setdefault("state", {})[_ERROR] = {"code": code, "message": message[:MAX_ERROR_MESSAGE]}
+def note_error(scope: Scope, code: str, message: str, decision: dict[str, Any] | None = None) -> None:
+    """Remember why the request failed, for its audit event (and a refused placement, for the record)."""
+    state = scope.setdefault("state", {})
+    state[_ERROR] = {"code": code, "message": message[:MAX_ERROR_MESSAGE]}
+    if decision is not None:
+        state[_REFUSAL] = decision
 
 
 def record(session: Session, scope: Scope, status: int, principal: Principal | None = None) -> None:
@@ -51,6 +57,8 @@ def record(session: Session, scope: Scope, status: int, principal: Principal | N
     details: dict[str, Any] = {"method": scope["method"]}
     if status >= 400 and state.get(_ERROR):
         details["error"] = state[_ERROR]
+    if status >= 400 and state.get(_REFUSAL):
+        record_refusal(session, state[_REFUSAL])
     audit.record(
         session, principal=principal or state.get("principal"),
         action=getattr(route, "name", None) or f"{scope['method']} {scope['path']}", target=scope["path"],

@@ -31,9 +31,18 @@ class InvalidInput(SuanliError):
 
 
 class PlacementForbidden(InvalidInput):
-    """Placement policy forbids putting something where it was asked to go; the message names the rule."""
+    """Placement policy forbids putting something where it was asked to go; the message names the rule.
+
+    ``decision`` is the refusal as a placement decision to record (tenant, workload, explanation, policy
+    version, document): wherever the refusal ends a request or a controller's step, it is written to
+    the tenant's placement decisions, beside the quotes and placements that policy allowed.
+    """
 
     code = "placement_forbidden"
+
+    def __init__(self, message: str, details: Any = None, decision: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.decision = decision
 
 
 class Unauthenticated(SuanliError):

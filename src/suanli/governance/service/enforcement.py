@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -143,6 +144,23 @@ def record_blocked(session: Session, job_id: str, tenant_id: str, reason: str, n
         id=new_id("pld"), tenant_id=tenant_id, purpose="placement", workload=job_id, chosen_pool=None,
         policy_version=session.scalar(select(func.max(PolicyDocument.version))), explanation=reason,
         document={"job": job_id, "blocked": True, "reason": reason}, at=now,
+    ))
+
+
+def refusal(session: Session, tenant_id: str, work: str, explanation: str,
+            document: dict[str, Any]) -> dict[str, Any]:
+    """A refused placement, as :class:`~suanli.core.errors.PlacementForbidden` carries it to
+    :func:`record_refusal` (the refusing transaction rolls back; the record is written by another)."""
+    return {"tenant_id": tenant_id, "workload": work[:200], "explanation": explanation, "document": document,
+            "policy_version": session.scalar(select(func.max(PolicyDocument.version)))}
+
+
+def record_refusal(session: Session, decision: dict[str, Any], now: datetime | None = None) -> None:
+    """Record a refused placement among the tenant's placement decisions (no pool chosen)."""
+    session.add(PlacementDecision(
+        id=new_id("pld"), tenant_id=decision["tenant_id"], purpose="placement", workload=decision["workload"],
+        chosen_pool=None, policy_version=decision["policy_version"], explanation=decision["explanation"],
+        document={**decision["document"], "blocked": True}, at=now or utcnow(),
     ))
 
 

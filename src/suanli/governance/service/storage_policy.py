@@ -19,7 +19,8 @@ workload with the dataset's classification, whenever a dataset's data is placed 
 A store that no pool describes follows :mod:`suanli.governance.targets`: its jurisdiction is unknown, so
 it is allowed while no rule in force speaks about the workload (the embedded default has no rules: every
 upload is allowed), and refused as soon as one does. The refusal is a 422 ``placement_forbidden`` that
-names the rule and its version; the API's audit event of the request carries it.
+names the rule and its version; the API's audit event of the request carries it, and it is recorded
+among the tenant's placement decisions (``GET .../placement-decisions``) with the same explanation.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from suanli.core.errors import PlacementForbidden
 from suanli.governance.classification import DataClass
 from suanli.governance.policy import in_force
 from suanli.governance.service.catalog import domain_pools
-from suanli.governance.service.enforcement import classification_of, rules_in_use, workload
+from suanli.governance.service.enforcement import classification_of, refusal, rules_in_use, workload
 from suanli.governance.targets import forbidden_targets
 from suanli.governance.workloads import WorkKind
 from suanli.state.data import Dataset
@@ -80,11 +81,11 @@ def require_storage(session: Session, tenant_id: str, subject: str, cls: DataCla
     """
     reason = storage_forbidden(session, tenant_id, subject, cls, now)
     if reason is not None:
-        raise PlacementForbidden(
-            f"placement policy forbids storing {what} of {subject} ({cls} data) in {TARGET}: {reason}",
-            details={"subject": subject, "classification": cls.label, "storage_pool": storage_pool_id(session),
-                     "reason": reason},
-        )
+        message = f"placement policy forbids storing {what} of {subject} ({cls} data) in {TARGET}: {reason}"
+        details = {"subject": subject, "classification": cls.label, "storage_pool": storage_pool_id(session),
+                   "reason": reason}
+        raise PlacementForbidden(message, details, decision=refusal(
+            session, tenant_id, f"{subject}: {what}", message, {"storage": True, "what": what, **details}))
 
 
 def require_dataset_storage(session: Session, dataset: Dataset, what: str, now: datetime,
