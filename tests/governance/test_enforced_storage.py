@@ -158,6 +158,9 @@ def test_a_curation_whose_output_policy_forbids_fails_and_stores_nothing(platfor
     assert out["status"] == "failed" and "important-data-stays-home version 3" in out["error"]
     assert "placement policy forbids storing a new version of dataset ledger (core data)" in out["error"]
     assert [v["number"] for v in member.dataset_versions("bank", "ledger")] == [1]
+    (decision,) = [d for d in member.placement_decisions("bank")
+                   if d["explanation"].startswith("placement policy forbids storing")]
+    assert decision["explanation"] in out["error"] and decision["workload"] == "dataset ledger: a new version"
     assert member.storage("bank")["reserved_bytes"] == 0
 
 

@@ -25,8 +25,10 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from suanli.core.errors import PlacementForbidden
 from suanli.data.datasets.curation_jobs import ACTIVE
 from suanli.data.datasets.curation_run import Cancelled, run_job
+from suanli.governance.service.enforcement import record_refusal
 from suanli.objects import ObjectStore
 from suanli.state.data import CurationJob
 from suanli.state.db import Database
@@ -139,6 +141,9 @@ class CurationController:
         except Exception as exc:  # the job fails with its reason; the server goes on
             log.exception("curation %s failed", job_id)
             self._finish(job_id, "failed", stage="failed", error=f"{type(exc).__name__}: {exc}"[:1500])
+            if isinstance(exc, PlacementForbidden) and exc.decision is not None:
+                with db.session() as s:
+                    record_refusal(s, exc.decision)
         else:
             self._finish(job_id, "succeeded", stage="done", result_number=number, report=ref)
         finally:
