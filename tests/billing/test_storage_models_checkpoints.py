@@ -34,9 +34,11 @@ def fake_accelerators_and_storage_pool(monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 def _pass(platform, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    controller = MeteringController(platform.home)
+    controller.prepare(platform.db, now)  # as the runner does, before the claim's transaction
     with platform.db.session() as s:
         row = s.get(MeteringCursor, "ledger")
-        MeteringController(platform.home).reconcile(s, row, now, "test")
+        controller.reconcile(s, row, now, "test")
 
 
 def _write(n: int, name: str) -> str:
@@ -95,3 +97,35 @@ def test_models_and_checkpoints_reach_the_invoice_once(platform, tmp_path: Path)
     assert usage == {sub: Decimal(n) * 3 * 3600 / 10**9 for sub, n in expected.items()}  # GB-seconds
     assert sum(Decimal(ln["amount"]) for ln in lines) > 0
     assert {ln["subject"] for ln in lines} == {model_id, resumed["id"], own["id"]}  # first's folder is resumed's
+
+
+def test_checkpoints_are_walked_before_the_metering_transaction(  # type: ignore[no-untyped-def]
+        platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk reads files: it happens in ``prepare``, outside the transaction that holds SQLite's write
+    lock, and the pass walks again only if the folders changed in between."""
+    from suanli.governance.service import storage_usage
+
+    walks: list[frozenset[str]] = []
+    real = storage_usage.checkpoint_files
+    monkeypatch.setattr(storage_usage, "checkpoint_files",
+                        lambda home, folders: walks.append(frozenset(folders)) or real(home, folders))
+    admin = Client(platform.url, platform.admin_token)
+    member = make_tenant(admin, platform.url, "acme")["member"].client(platform.url)
+    job = member.submit_job("acme", script=_write(100, "step-1.pt"), checkpoint_dir="run1")
+    wait_for(platform, job_state(member, "acme", job["id"], "succeeded"))
+    now = utcnow() + timedelta(hours=3)
+    controller = MeteringController(platform.home)
+    walks.clear()
+    controller.prepare(platform.db, now)
+    assert walks == [frozenset({"checkpoints/" + admin.tenant("acme")["id"] + "/run1"})]
+    with platform.db.session() as s:
+        controller.reconcile(s, s.get(MeteringCursor, "ledger"), now, "test")
+    assert len(walks) == 1  # the pass used the walk
+
+    controller.prepare(platform.db, now + timedelta(hours=2))
+    other = member.submit_job("acme", script=_write(100, "step-1.pt"), checkpoint_dir="run2")
+    wait_for(platform, job_state(member, "acme", other["id"], "succeeded"))  # the server's passes walk too
+    walks.clear()
+    with platform.db.session() as s:
+        controller.reconcile(s, s.get(MeteringCursor, "ledger"), now + timedelta(hours=2), "test")
+    assert [len(w) for w in walks] == [2]  # a folder appeared since the walk: the pass walked again

@@ -39,8 +39,9 @@ from suanli.governance.pricing import PriceBook, Sku
 from suanli.governance.service.catalog import price_books
 from suanli.governance.service.ledger import record_usage
 from suanli.governance.service.storage_policy import storage_pool_id
-from suanli.governance.service.storage_usage import stored_objects
+from suanli.governance.service.storage_usage import CheckpointWalk, stored_objects, walk_checkpoints
 from suanli.governance.storage import hours_to_sample, storage_records
+from suanli.state.db import Database
 from suanli.state.governance import ComputePool, MeteredUsage, MeteringCursor
 from suanli.state.models import ApiKey, Claimable, User, utcnow
 from suanli.state.serving import Deployment, Replica
@@ -123,10 +124,26 @@ class MeteringController:
 
     def __init__(self, home: Path | None = None) -> None:
         self.home = home
+        self._walked: CheckpointWalk | None = None
 
     def needs_work(self) -> ColumnElement[bool]:
         due = or_(MeteringCursor.metered_until.is_(None), MeteringCursor.metered_until < utcnow() - PERIOD)
         return and_(MeteringCursor.id == "ledger", due)
+
+    def prepare(self, db: Database, now: datetime) -> None:
+        """When storage is due to be sampled, walk the checkpoint folders now, before the claim's
+        transaction: reading many files must not hold SQLite's write lock. The pass walks again itself
+        if the folders changed meanwhile."""
+        self._walked = None
+        if self.home is None:
+            return
+        with db.read_session() as s:
+            row = s.get(MeteringCursor, "ledger")
+            if row is None or (row.metered_until is not None and row.metered_until >= now - PERIOD):
+                return
+            if not hours_to_sample(row.metered_until, now):
+                return
+        self._walked = walk_checkpoints(db, self.home)
 
     def reconcile(self, session: Session, row: MeteringCursor, now: datetime, worker: str) -> None:
         since = (row.metered_until or datetime(1970, 1, 1, tzinfo=UTC)) - OVERLAP
@@ -172,7 +189,8 @@ class MeteringController:
         if not hours:
             return []
         pool = storage_pool_id(session)
-        objects = stored_objects(session, self.home, hours[-1] + timedelta(hours=1), users)
+        walked, self._walked = self._walked, None
+        objects = stored_objects(session, self.home, hours[-1] + timedelta(hours=1), users, walked)
         records = storage_records(objects, hours, pool or "(no storage pool)")
         if not records:
             return []

@@ -12,8 +12,9 @@
   Checkpoints the server cannot see (a Kubernetes volume, a Slurm ``output_dir`` elsewhere, a Ray
   cluster's own disks) are not metered.
 
-Only the checkpoint walk reads files; everything else is the database. The pure counting is
-:mod:`suanli.governance.storage`.
+Only the checkpoint walk reads files; everything else is the database. The metering bridge walks in its
+``prepare``, before the transaction of its pass (:func:`walk_checkpoints`), and the pass uses that walk
+unless the folders changed meanwhile. The pure counting is :mod:`suanli.governance.storage`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,23 +31,41 @@ from sqlalchemy.orm import Session
 
 from suanli.governance.storage import CheckpointFolder, Holder, StoredObject, checkpoint_objects
 from suanli.state.data import Dataset, DatasetShard, DatasetVersion
+from suanli.state.db import Database
 from suanli.state.serving import ModelVersion, ServedModel
 from suanli.state.training import ENGINE_JOB_DIRS, TrainingJob, named_checkpoint_dir
 
 _BATCH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class CheckpointWalk:
+    """The files found under a set of checkpoint folders (walked before a transaction, used in it)."""
+
+    folders: frozenset[str]
+    files: list[tuple[str, int, datetime]]
+
+
+def walk_checkpoints(db: Database, home: Path) -> CheckpointWalk:
+    """Find the checkpoint folders (a read, no write lock), then walk them with no transaction open."""
+    with db.read_session() as s:
+        folders = frozenset(f.path for f in checkpoint_folders(s, home, {}))
+    return CheckpointWalk(folders, checkpoint_files(home, folders))
+
+
 def stored_objects(session: Session, home: Path | None, before: datetime,
-                   users: Mapping[str, str]) -> list[StoredObject]:
+                   users: Mapping[str, str], walked: CheckpointWalk | None = None) -> list[StoredObject]:
     """Every object stored before ``before``; ``users`` maps user ids to the names records carry.
 
     Without ``home`` (a bridge that is not told where the server keeps its files) checkpoints are left out.
+    ``walked``: the checkpoint files found just before, used when the folders are still the same.
     """
     out = [*dataset_objects(session, before, users), *model_objects(session, before, users)]
     if home is not None:
         folders = checkpoint_folders(session, home, users)
-        out.extend(o for o in checkpoint_objects(folders, checkpoint_files(home, {f.path for f in folders}))
-                   if o.since < before)
+        paths = frozenset(f.path for f in folders)
+        files = walked.files if walked is not None and walked.folders == paths else checkpoint_files(home, paths)
+        out.extend(o for o in checkpoint_objects(folders, files) if o.since < before)
     return out
 
 
