@@ -125,11 +125,26 @@ def _wait_head(proc: subprocess.Popen[bytes], base: Path, ip: str, gcs: int, url
         time.sleep(0.3)
 
 
+def _started_head(base: Path, ip: str, num_gpus: int, resources: dict[str, float] | None, timeout_s: float,
+                  dashboard: bool, attempts: int = 2) -> tuple[subprocess.Popen[bytes], int, str]:
+    """Launch a head and wait for it; one that fails (a loaded box) is cleared away and launched again."""
+    for attempt in range(1, attempts + 1):
+        proc, gcs, url = _launch_head(base, ip, num_gpus, resources)
+        try:
+            _wait_head(proc, base, ip, gcs, url, timeout_s, dashboard)
+            return proc, gcs, url
+        except RuntimeError:
+            stop_pid(proc.pid)
+            _kill_processes(ip, base / "tmp")
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 def start_head(base: Path, ip: str = "127.0.0.2", num_gpus: int = 4, resources: dict[str, float] | None = None,
                timeout_s: float = 60.0) -> RayNode:
     """A head node with its dashboard (the Jobs API) on ``ip``; returns once the Jobs API answers."""
-    proc, gcs, url = _launch_head(base, ip, num_gpus, resources)
-    _wait_head(proc, base, ip, gcs, url, timeout_s)
+    proc, gcs, url = _started_head(base, ip, num_gpus, resources, timeout_s, dashboard=True)
     return RayNode(ip, proc.pid, base / "tmp", f"{ip}:{gcs}", url)
 
 
@@ -150,10 +165,10 @@ def start_cluster(base: Path, head: NodeSpec, workers: Sequence[NodeSpec] = (), 
     starting (a worker's ``ray start`` retries the GCS until the head has written its session), so the
     nodes' start-up overlaps instead of adding up. If any node fails, the ones started are stopped.
     """
-    proc, gcs, url = _launch_head(base / "head", head.ip, head.num_gpus, head.resources)
+    proc, gcs, url = _started_head(base / "head", head.ip, head.num_gpus, head.resources, timeout_s,
+                                   dashboard=False)
     started = [proc]
     try:
-        _wait_head(proc, base / "head", head.ip, gcs, url, timeout_s, dashboard=False)
         temp_dir = base / "head" / "tmp"
         address = f"{head.ip}:{gcs}"
         procs = [_start(base / f"worker-{w.ip}", temp_dir, w.ip, [f"--address={address}"], w.num_gpus,
