@@ -163,16 +163,16 @@ class RateLimiter:
             w = table.setdefault(scope, Window())
         return w
 
-    def counted(self, now: float) -> list[Count]:
-        """This gateway's counts of the current and the previous minute, for every window that changed
-        since the last call (the exchange thread; the request path may count at the same time)."""
+    def counted(self) -> list[Count]:
+        """This gateway's counts of its windows' two minutes, for every window that changed since the
+        last call (the exchange thread; the request path may count at the same time, so nothing here
+        rolls a window over)."""
         found: list[Count] = []
         for kind, table in (("requests", self._requests), ("tokens", self._tokens)):
             for scope, w in list(table.items()):
                 if not w.changed:
                     continue
                 w.changed = False  # first: a request counted from here on marks it again
-                w._roll(now)
                 bucket, current, previous = w.bucket, w.current, w.previous
                 found += [Count(kind, scope, bucket, current), Count(kind, scope, bucket - 1, previous)]
         return [c for c in found if c.amount]

@@ -28,7 +28,7 @@ class SharedWindows:
     def exchange(self, limiter: RateLimiter, now: float) -> None:
         """Write this gateway's changed counts, read the others' (``now``: Unix time in seconds)."""
         minute = int(now // 60)
-        mine = limiter.counted(now)
+        mine = limiter.counted()
         try:
             # Reading alone takes no write lock (SQLite has one for the whole database).
             with self.db.session() if mine else self.db.read_session() as s:
