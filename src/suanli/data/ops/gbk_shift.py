@@ -167,6 +167,9 @@ def _folded_from() -> dict[str, tuple[bytes, ...]]:
     return {k: tuple(v) for k, v in found.items()}
 
 
+_LONGEST_FOLD = 4  # ``VIII``, ``(10)``: the longest text NFKC made of one GBK character
+
+
 def _readings_at(text: str, j: int) -> list[tuple[bytes, int, bool]]:
     """How the noise at ``text[j]`` can be read back as bytes: (bytes, characters used, folded by NFKC)."""
     folded_from = _folded_from()
@@ -176,9 +179,6 @@ def _readings_at(text: str, j: int) -> list[tuple[bytes, int, bool]]:
             for raw in folded_from.get(text[j : j + k], ())]
     own = None if text[j].isascii() else _two_byte(text[j])
     return [(own, 1, False), *ways] if own is not None else ways
-
-
-_LONGEST_FOLD = 4  # ``VIII``, ``(10)``: the longest text NFKC made of one GBK character
 
 
 def _scan(text: str, i: int, max_folded: int = 3, max_run: int = 24, max_candidates: int = 256
