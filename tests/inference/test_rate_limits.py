@@ -15,6 +15,7 @@ from tests.api.helpers import make_tenant
 from tests.conftest import free_port
 from tests.inference.conftest import wait_until
 from tests.inference.upstream import Upstream
+from tests.polling import until
 
 from suanli.client import Client
 from suanli.core.errors import NotFound
@@ -88,12 +89,12 @@ def test_two_gateway_processes_keep_one_limit(platform: Any) -> None:
                                   timeout=30)
 
             assert [call(platform.url).status_code for _ in range(2)] == [200, 200]
-            wait_until(lambda: _counted_elsewhere(platform, "alpha", 2), 10)
+            _until_counted(platform, 2)
             time.sleep(3.0)  # the edge reads the shared counts every half second: six rounds
             answers = [call(edge_url) for _ in range(3)]
             assert [a.status_code for a in answers] == [200, 200, 429], [a.text for a in answers]
             assert answers[1].headers["x-ratelimit-remaining-requests"] == "0"
-            wait_until(lambda: _counted_elsewhere(platform, "alpha", 4, edge=True), 10)
+            _until_counted(platform, 4, edge=True)
             assert call(platform.url).status_code == 429  # the edge's two count here too
         finally:
             edge.terminate()
@@ -108,22 +109,31 @@ def _answers(url: str, headers: dict[str, str]) -> bool:
         return False
 
 
-def _counted_elsewhere(platform: Any, tenant: str, amount: int, edge: bool = False) -> bool:
-    """Whether the gateways' shared counts show ``amount`` requests of the tenant's key this minute
-    (``edge``: counted by the other gateway, as the server's gateway last read them)."""
-    from sqlalchemy import func, select
+def _until_counted(platform: Any, amount: int, edge: bool = False) -> None:
+    seen: list[Any] = []
+    try:
+        until(lambda: _counted(platform, amount, edge, seen), 20)
+    except AssertionError:
+        raise AssertionError(f"shared counts (rows, seen by the server, time): {seen}") from None
+
+
+def _counted(platform: Any, amount: int, edge: bool, seen: list[Any]) -> bool:
+    """Whether the gateways' shared counts show ``amount`` requests of API keys in the last two minutes
+    (a minute may turn during the test); ``edge``: and the server's gateway has read the other's two.
+    What was seen goes to ``seen``."""
+    from sqlalchemy import select
 
     from suanli.state.serving import GatewayWindow
 
-    gateway = platform.app.state.gateway
-    with platform.db.session() as s:
-        total = s.scalar(select(func.sum(GatewayWindow.amount)).where(
-            GatewayWindow.kind == "requests", GatewayWindow.scope.like("k:%"),
-            GatewayWindow.minute == int(time.time() // 60)))
-    if not edge:
-        return total == amount
-    seen = sum(w.elsewhere[1] for scope, w in gateway.limiter._requests.items() if scope.startswith("k:"))
-    return total == amount and seen == 2
+    with platform.db.read_session() as s:
+        rows = s.execute(select(GatewayWindow.gateway, GatewayWindow.scope, GatewayWindow.minute,
+                                GatewayWindow.amount).where(GatewayWindow.kind == "requests")).all()
+    total = sum(n for _, scope, minute, n in rows
+                if scope.startswith("k:") and minute >= int(time.time() // 60) - 1)
+    windows = platform.app.state.gateway.limiter._requests.items()
+    elsewhere = sum(w.elsewhere[1] + w.elsewhere[2] for scope, w in windows if scope.startswith("k:"))
+    seen[:] = [rows, elsewhere, time.time()]  # for the failure message
+    return total == amount and (not edge or elsewhere == 2)
 
 
 def test_limits_are_edited_through_the_api_and_enforced_live(platform: Any) -> None:
