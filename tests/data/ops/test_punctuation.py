@@ -15,6 +15,7 @@ def test_commas_between_numbers_and_words_follow_what_the_numbers_are() -> None:
     text = "净利润1,250万元,红球02,04,05,前区5+1,12期,1,2,3名,年费$260,IMA考试,增长50%,5G手机,AB,CD"
     assert restore(text)[0] == ("净利润1,250万元，红球02,04,05，前区5+1，12期，1，2，3名，年费$260，IMA考试，"
                                 "增长50%，5G手机，AB,CD")
+    assert restore("他列出版本1, 2, 3和Hello, 5G")[0] == "他列出版本1, 2, 3和Hello, 5G"  # typed the Latin way
 
 
 def test_keeps_ascii_in_numbers_and_latin_text() -> None:

@@ -53,7 +53,8 @@ def _ascii(ch: str) -> bool:
 def _wants_full(text: str, start: int, end: int) -> bool:
     prev = text[start - 1] if start > 0 else ""
     nxt = text[end] if end < len(text) else ""
-    if nxt == " " and prev.isascii() and prev.isalnum():
+    spaced = nxt == " " and prev.isascii() and prev.isalnum()
+    if spaced:
         # ``Hello, world``: look past the space for the word the mark separates from.
         rest = text[end:].lstrip(" ")
         nxt = rest[:1]
@@ -68,10 +69,10 @@ def _wants_full(text: str, start: int, end: int) -> bool:
         return True
     if prev.isdigit() and nxt.isdigit():
         # Scores and clock times take the full-width colon in Chinese news more often than not.
-        return mark == ":" or (mark == "," and not _ascii_digit_comma(text, start))
-    if mark == ",":
+        return mark == ":" or (mark == "," and not spaced and not _ascii_digit_comma(text, start))
+    if mark == "," and not spaced:
         # Between a number and a word (``$260，IMA``, ``50%，5G``) Chinese text writes ``，``; only
-        # Latin words keep ``,`` between them.
+        # Latin words keep ``,`` between them, and a comma followed by a space is Latin typing.
         return not (prev.isalpha() and nxt.isalpha())
     return False
 
