@@ -281,7 +281,7 @@ def main() -> None:
         "The width-blind column is the part of the error that repair can still remove.",
         "",
         "Per-document script decision of `simplify_script` (mode `auto`) on the same articles written "
-        "three ways (genuine Traditional text is approximated by OpenCC's regional conversions):",
+        "four ways (genuine Traditional text is approximated by OpenCC's regional conversions):",
         "",
         table(["Traditional text made by", "right decision", f"right, of {len(clean)}"], detection),
         "",
