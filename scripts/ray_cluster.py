@@ -21,11 +21,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ports import free_ports
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 OBJECT_STORE_BYTES = 80 * 1024 * 1024
@@ -125,20 +128,37 @@ def _wait_head(proc: subprocess.Popen[bytes], base: Path, ip: str, gcs: int, url
         time.sleep(0.3)
 
 
-def _started_head(base: Path, ip: str, num_gpus: int, resources: dict[str, float] | None, timeout_s: float,
-                  dashboard: bool, attempts: int = 2) -> tuple[subprocess.Popen[bytes], int, str]:
-    """Launch a head and wait for it; one that fails (a loaded box) is cleared away and launched again."""
+def _retried(first: T, ready: Callable[[T], None], clear: Callable[[T], None], again: Callable[[], T],
+             attempts: int) -> T:
+    """``first`` once ``ready`` passes; a launch that fails (a loaded box) is cleared away and launched again."""
+    launched = first
     for attempt in range(1, attempts + 1):
-        proc, gcs, url = _launch_head(base, ip, num_gpus, resources)
         try:
-            _wait_head(proc, base, ip, gcs, url, timeout_s, dashboard)
-            return proc, gcs, url
+            ready(launched)
+            return launched
         except RuntimeError:
-            stop_pid(proc.pid)
-            _kill_processes(ip, base / "tmp")
+            clear(launched)
             if attempt == attempts:
                 raise
+            launched = again()
     raise AssertionError("unreachable")
+
+
+def _started_head(base: Path, ip: str, num_gpus: int, resources: dict[str, float] | None, timeout_s: float,
+                  dashboard: bool) -> tuple[subprocess.Popen[bytes], int, str]:
+    """Launch a head and wait for it (two tries)."""
+
+    def ready(head: tuple[subprocess.Popen[bytes], int, str]) -> None:
+        _wait_head(head[0], base, ip, head[1], head[2], timeout_s, dashboard)
+
+    def clear(head: tuple[subprocess.Popen[bytes], int, str]) -> None:
+        stop_pid(head[0].pid)
+        _kill_processes(ip, base / "tmp")
+
+    def launch() -> tuple[subprocess.Popen[bytes], int, str]:
+        return _launch_head(base, ip, num_gpus, resources)
+
+    return _retried(launch(), ready, clear, launch, attempts=2)
 
 
 def start_head(base: Path, ip: str = "127.0.0.2", num_gpus: int = 4, resources: dict[str, float] | None = None,
@@ -199,24 +219,21 @@ def start_worker(base: Path, head: RayNode, ip: str, num_gpus: int = 4, resource
 
 
 def _joined(proc: subprocess.Popen[bytes], base: Path, temp_dir: Path, spec: NodeSpec, address: str,
-            timeout_s: float, attempts: int = 3) -> subprocess.Popen[bytes]:
-    """Wait for a worker's ``ray start`` to join; one that fails is cleared away and started again.
+            timeout_s: float) -> subprocess.Popen[bytes]:
+    """Wait for a worker's ``ray start`` to join (three tries).
 
     On a loaded box a worker's raylet can miss the 30 s that ``ray start`` gives it to register with the
     GCS (Ray hard-codes that wait), and ``ray start`` exits 1 although the head is fine; a second try
     then joins, the head's own start-up being over.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            _wait(proc, "Ray runtime started", base / "ray-start.log", timeout_s)
-            return proc
-        except RuntimeError:
-            stop_pid(proc.pid)
-            _kill_processes(spec.ip, temp_dir)
-            if attempt == attempts:
-                raise
-            proc = _start(base, temp_dir, spec.ip, [f"--address={address}"], spec.num_gpus, spec.resources)
-    raise AssertionError("unreachable")
+
+    def clear(worker: subprocess.Popen[bytes]) -> None:
+        stop_pid(worker.pid)
+        _kill_processes(spec.ip, temp_dir)
+
+    return _retried(proc, lambda worker: _wait(worker, "Ray runtime started", base / "ray-start.log", timeout_s),
+                    clear, lambda: _start(base, temp_dir, spec.ip, [f"--address={address}"], spec.num_gpus,
+                                          spec.resources), attempts=3)
 
 
 def stop_pid(pid: int, timeout_s: float = 20.0) -> None:

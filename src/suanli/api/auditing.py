@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
+from suanli.core.errors import SuanliError
 from suanli.governance.service.enforcement import record_refusal
 from suanli.tenancy import audit
 from suanli.tenancy.principal import Principal
@@ -22,7 +23,7 @@ from suanli.tenancy.principal import Principal
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DONE = "audited"
 _ERROR = "audit_error"
-_REFUSAL = "placement_refusal"
+_FAILURE = "audit_failure"
 MAX_ERROR_MESSAGE = 2000
 
 
@@ -42,12 +43,11 @@ def mark_done(scope: Scope) -> None:
     scope.setdefault("state", {})[_DONE] = True
 
 
-def note_error(scope: Scope, code: str, message: str, decision: dict[str, Any] | None = None) -> None:
+def note_error(scope: Scope, error: SuanliError) -> None:
     """Remember why the request failed, for its audit event (and a refused placement, for the record)."""
     state = scope.setdefault("state", {})
-    state[_ERROR] = {"code": code, "message": message[:MAX_ERROR_MESSAGE]}
-    if decision is not None:
-        state[_REFUSAL] = decision
+    state[_ERROR] = {"code": error.code, "message": error.message[:MAX_ERROR_MESSAGE]}
+    state[_FAILURE] = error
 
 
 def record(session: Session, scope: Scope, status: int, principal: Principal | None = None) -> None:
@@ -57,8 +57,8 @@ def record(session: Session, scope: Scope, status: int, principal: Principal | N
     details: dict[str, Any] = {"method": scope["method"]}
     if status >= 400 and state.get(_ERROR):
         details["error"] = state[_ERROR]
-    if status >= 400 and state.get(_REFUSAL):
-        record_refusal(session, state[_REFUSAL])
+    if status >= 400 and _FAILURE in state:
+        record_refusal(session, state[_FAILURE])
     audit.record(
         session, principal=principal or state.get("principal"),
         action=getattr(route, "name", None) or f"{scope['method']} {scope['path']}", target=scope["path"],

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suanli.api import auditing
-from suanli.core.errors import PlacementForbidden, SuanliError
+from suanli.core.errors import SuanliError
 
 log = logging.getLogger("suanli.api")
 
@@ -37,8 +37,7 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(SuanliError)
     async def _suanli(request: Request, exc: SuanliError) -> JSONResponse:
-        auditing.note_error(request.scope, exc.code, exc.message,
-                            exc.decision if isinstance(exc, PlacementForbidden) else None)
+        auditing.note_error(request.scope, exc)
         return JSONResponse(exc.to_body(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

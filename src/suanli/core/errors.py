@@ -6,6 +6,7 @@ do, and optional ``details``. Routers never build error bodies by hand.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -30,19 +31,29 @@ class InvalidInput(SuanliError):
     code = "invalid_input"
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A placement that policy refused, as the tenant's placement decisions record it (no pool chosen)."""
+
+    tenant_id: str
+    workload: str
+    explanation: str
+    policy_version: int | None
+    document: dict[str, Any]
+
+
 class PlacementForbidden(InvalidInput):
     """Placement policy forbids putting something where it was asked to go; the message names the rule.
 
-    ``decision`` is the refusal as a placement decision to record (tenant, workload, explanation, policy
-    version, document): wherever the refusal ends a request or a controller's step, it is written to
-    the tenant's placement decisions, beside the quotes and placements that policy allowed.
+    ``refusal``, when given, is recorded among the tenant's placement decisions wherever the refusal ends
+    a request or a controller's step (the refusing transaction rolls back; another one records it).
     """
 
     code = "placement_forbidden"
 
-    def __init__(self, message: str, details: Any = None, decision: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, details: Any = None, refusal: Refusal | None = None) -> None:
         super().__init__(message, details)
-        self.decision = decision
+        self.refusal = refusal
 
 
 class Unauthenticated(SuanliError):

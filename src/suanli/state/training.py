@@ -16,6 +16,7 @@ WAITING_STATES = ("pending", "preempted")
 ACTIVE_STATES = ("admitted", "starting", "running")
 FINAL_STATES = ("succeeded", "failed", "cancelled")
 LOCAL_CLUSTER = "local"
+"""The cluster each server creates from its own box at its first scheduling pass."""
 ENGINE_JOB_DIRS = ("jobs", "slurm-jobs")
 """Folders of the server's home where engines keep one folder per job (the local engine's, Slurm's default)."""
 
@@ -30,7 +31,6 @@ def checkpoint_dirs(job_id: str, tenant_id: str, checkpoint_dir: str | None) -> 
     if checkpoint_dir is not None:
         return [named_checkpoint_dir(tenant_id, checkpoint_dir)]
     return [f"{root}/{job_id}/checkpoints" for root in ENGINE_JOB_DIRS]
-"""The cluster each server creates from its own box at its first scheduling pass."""
 
 
 class ComputeCluster(Base):

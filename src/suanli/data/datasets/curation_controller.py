@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from suanli.core.errors import PlacementForbidden
 from suanli.data.datasets.curation_jobs import ACTIVE
 from suanli.data.datasets.curation_run import Cancelled, run_job
 from suanli.governance.service.enforcement import record_refusal
@@ -140,21 +139,21 @@ class CurationController:
             self._finish(job_id, "cancelled", stage="cancelled")
         except Exception as exc:  # the job fails with its reason; the server goes on
             log.exception("curation %s failed", job_id)
-            self._finish(job_id, "failed", stage="failed", error=f"{type(exc).__name__}: {exc}"[:1500])
-            if isinstance(exc, PlacementForbidden) and exc.decision is not None:
-                with db.session() as s:
-                    record_refusal(s, exc.decision)
+            self._finish(job_id, "failed", failure=exc, stage="failed", error=f"{type(exc).__name__}: {exc}"[:1500])
         else:
             self._finish(job_id, "succeeded", stage="done", result_number=number, report=ref)
         finally:
             self._cancel.discard(job_id)
 
-    def _finish(self, job_id: str, status: str, **values: Any) -> None:
+    def _finish(self, job_id: str, status: str, failure: BaseException | None = None, **values: Any) -> None:
+        """Store how the run ended (a ``failure`` that policy refused is also a placement decision)."""
         assert self.db is not None
         with self.db.session() as s:
             job = s.get(CurationJob, job_id)
             if job is None:
                 return
+            if failure is not None:
+                record_refusal(s, failure)
             for key, value in values.items():
                 setattr(job, key, value)
             job.status, job.finished_at, job.heartbeat_at = status, utcnow(), utcnow()

@@ -164,15 +164,13 @@ def glance(path: Path) -> None:
     if compression == "parquet":
         open_parquet(path, path.name)
         return
+    import zstandard
+
     try:
         with open_text(path) as fh:
             first = next((line for line in fh if line.strip()), "")
         ok = isinstance(json.loads(first), dict)
-    except (ValueError, OSError, EOFError):
-        ok = False
-    except Exception as exc:
-        if type(exc).__name__ != "ZstdError":
-            raise
+    except (ValueError, OSError, EOFError, zstandard.ZstdError):
         ok = False
     if not ok:
         packed = "" if compression == "none" else f", {compression}-compressed as its name says"

@@ -270,14 +270,16 @@ def _expected_quote(text: str, start: int, end: int) -> str | None:
 
 def _repair_at(text: str, i: int) -> _Fix | None:
     prev = text[i - 1] if i > 0 else "\n"
+    nxt = text[i + 1 : i + 2]
     after_latin = prev.isascii() and prev not in ")\n"
+    if after_latin and nxt not in ("", "\n", " "):
+        return None  # after Latin text only a quotation's end can be the damage (below); no noise to scan
     candidates = _scan(text, i)
     if candidates and not candidates[0][0]:
         # The quote's trail byte met an ASCII byte and was lost too: only ``。`` + quote explains a
         # ``!`` between Chinese text and digits or Latin text inside an open quotation, or one that
         # ends the quotation's line (``发行 CBDC!``) or its last sentence before a space. Only the
         # ASCII ``!`` counts there (NFKC ran): a full-width ``！`` ending a quoted paragraph is prose.
-        nxt = text[i + 1 : i + 2]
         line_end = text.find("\n", i)
         rest = text[i + 1 : len(text) if line_end < 0 else line_end]
         closes = text[i] == "!" and (nxt in ("", "\n") or (nxt == " " and _CLOSE not in rest))

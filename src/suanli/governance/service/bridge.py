@@ -36,10 +36,11 @@ from sqlalchemy.orm import Session
 
 from suanli.governance.metering import UsageRecord, meter_lifetime
 from suanli.governance.pricing import PriceBook, Sku
+from suanli.governance.service import storage_usage
 from suanli.governance.service.catalog import price_books
 from suanli.governance.service.ledger import record_usage
 from suanli.governance.service.storage_policy import storage_pool_id
-from suanli.governance.service.storage_usage import CheckpointWalk, stored_objects, walk_checkpoints
+from suanli.governance.service.storage_usage import CheckpointWalk, stored_objects
 from suanli.governance.storage import hours_to_sample, storage_records
 from suanli.state.db import Database
 from suanli.state.governance import ComputePool, MeteredUsage, MeteringCursor
@@ -143,7 +144,9 @@ class MeteringController:
                 return
             if not hours_to_sample(row.metered_until, now):
                 return
-        self._walked = walk_checkpoints(db, self.home)
+            folders = frozenset(f.path for f in storage_usage.checkpoint_folders(s, self.home, {}))
+        # The walk, with no transaction open.
+        self._walked = CheckpointWalk(folders, storage_usage.checkpoint_files(self.home, folders))
 
     def reconcile(self, session: Session, row: MeteringCursor, now: datetime, worker: str) -> None:
         since = (row.metered_until or datetime(1970, 1, 1, tzinfo=UTC)) - OVERLAP

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from suanli.core.errors import InvalidInput
+from suanli.core.errors import InvalidInput, PlacementForbidden, Refusal
 from suanli.core.ids import new_id
 from suanli.governance.classification import DataClass
 from suanli.governance.policy import Rule, in_force, load_rules
@@ -147,20 +147,22 @@ def record_blocked(session: Session, job_id: str, tenant_id: str, reason: str, n
     ))
 
 
-def refusal(session: Session, tenant_id: str, work: str, explanation: str,
-            document: dict[str, Any]) -> dict[str, Any]:
-    """A refused placement, as :class:`~suanli.core.errors.PlacementForbidden` carries it to
-    :func:`record_refusal` (the refusing transaction rolls back; the record is written by another)."""
-    return {"tenant_id": tenant_id, "workload": work[:200], "explanation": explanation, "document": document,
-            "policy_version": session.scalar(select(func.max(PolicyDocument.version)))}
+def refusal(session: Session, tenant_id: str, work: str, explanation: str, document: dict[str, Any]) -> Refusal:
+    """A refused placement under the policy in use, for :class:`~suanli.core.errors.PlacementForbidden`."""
+    return Refusal(tenant_id, work[:200], explanation, session.scalar(select(func.max(PolicyDocument.version))),
+                   document)
 
 
-def record_refusal(session: Session, decision: dict[str, Any], now: datetime | None = None) -> None:
-    """Record a refused placement among the tenant's placement decisions (no pool chosen)."""
+def record_refusal(session: Session, error: BaseException, now: datetime | None = None) -> None:
+    """If ``error`` is a placement refusal that carries its record, add it to the tenant's placement
+    decisions (no pool chosen); any other error records nothing."""
+    refused = error.refusal if isinstance(error, PlacementForbidden) else None
+    if refused is None:
+        return
     session.add(PlacementDecision(
-        id=new_id("pld"), tenant_id=decision["tenant_id"], purpose="placement", workload=decision["workload"],
-        chosen_pool=None, policy_version=decision["policy_version"], explanation=decision["explanation"],
-        document={**decision["document"], "blocked": True}, at=now or utcnow(),
+        id=new_id("pld"), tenant_id=refused.tenant_id, purpose="placement", workload=refused.workload,
+        chosen_pool=None, policy_version=refused.policy_version, explanation=refused.explanation,
+        document={**refused.document, "blocked": True}, at=now or utcnow(),
     ))
 
 

@@ -84,7 +84,7 @@ def require_storage(session: Session, tenant_id: str, subject: str, cls: DataCla
         message = f"placement policy forbids storing {what} of {subject} ({cls} data) in {TARGET}: {reason}"
         details = {"subject": subject, "classification": cls.label, "storage_pool": storage_pool_id(session),
                    "reason": reason}
-        raise PlacementForbidden(message, details, decision=refusal(
+        raise PlacementForbidden(message, details, refusal(
             session, tenant_id, f"{subject}: {what}", message, {"storage": True, "what": what, **details}))
 
 

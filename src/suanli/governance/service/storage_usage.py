@@ -13,7 +13,7 @@
   cluster's own disks) are not metered.
 
 Only the checkpoint walk reads files; everything else is the database. The metering bridge walks in its
-``prepare``, before the transaction of its pass (:func:`walk_checkpoints`), and the pass uses that walk
+``prepare``, before the transaction of its pass (a :class:`CheckpointWalk`), and the pass uses that walk
 unless the folders changed meanwhile. The pure counting is :mod:`suanli.governance.storage`.
 """
 
@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 
 from suanli.governance.storage import CheckpointFolder, Holder, StoredObject, checkpoint_objects
 from suanli.state.data import Dataset, DatasetShard, DatasetVersion
-from suanli.state.db import Database
 from suanli.state.serving import ModelVersion, ServedModel
 from suanli.state.training import ENGINE_JOB_DIRS, TrainingJob, named_checkpoint_dir
 
@@ -44,13 +43,6 @@ class CheckpointWalk:
 
     folders: frozenset[str]
     files: list[tuple[str, int, datetime]]
-
-
-def walk_checkpoints(db: Database, home: Path) -> CheckpointWalk:
-    """Find the checkpoint folders (a read, no write lock), then walk them with no transaction open."""
-    with db.read_session() as s:
-        folders = frozenset(f.path for f in checkpoint_folders(s, home, {}))
-    return CheckpointWalk(folders, checkpoint_files(home, folders))
 
 
 def stored_objects(session: Session, home: Path | None, before: datetime,

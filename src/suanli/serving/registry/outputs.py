@@ -18,7 +18,7 @@ from typing import ClassVar
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from suanli.core.errors import InvalidInput, PlacementForbidden, QuotaExceeded
+from suanli.core.errors import InvalidInput, QuotaExceeded
 from suanli.core.ids import new_id
 from suanli.governance.service import lineage
 from suanli.governance.service.enforcement import record_refusal
@@ -119,8 +119,7 @@ class OutputRegistrar:
             with session.begin_nested():  # a refused output leaves no model row or label behind
                 version = register_output(session, row, folder, self.objects_dir, now)
         except (InvalidInput, QuotaExceeded) as exc:
-            if isinstance(exc, PlacementForbidden) and exc.decision is not None:
-                record_refusal(session, exc.decision, now)
+            record_refusal(session, exc, now)
             row.output_error = exc.message
             record(session, row, row.state, f"output not registered: {exc.message}", now)
             return
